@@ -1,0 +1,26 @@
+# Warning and sanitizer flags shared by every target of ours (never applied to third-party sources).
+add_library(multipos_warnings INTERFACE)
+target_compile_options(multipos_warnings INTERFACE -Wall -Wextra -Wpedantic)
+if(MULTIPOS_WERROR)
+  target_compile_options(multipos_warnings INTERFACE -Werror)
+endif()
+
+if(MULTIPOS_ASAN AND MULTIPOS_TSAN)
+  message(FATAL_ERROR "MULTIPOS_ASAN and MULTIPOS_TSAN cannot be combined")
+endif()
+if(MULTIPOS_ASAN)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(MULTIPOS_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+# multipos_library(NAME SOURCES ... [DEPS ...]): one static library per core concept.
+function(multipos_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE multipos_warnings)
+endfunction()
