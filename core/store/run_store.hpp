@@ -1,0 +1,150 @@
+// The run store: every run, its scalar series, diagnostics, probes, evaluations and events live in
+// one SQLite file (WAL mode) shared by worker processes (writers) and the studio (reader).
+// Thread-safety: a RunStore is used by one thread at a time; open one per thread or process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace multipos::store {
+
+// Raised for every store failure; the message names the database file and what went wrong.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Schema version this build writes; a database with a higher version is refused.
+constexpr int kSchemaVersion = 1;
+
+// Run life cycle as stored in runs.status.
+enum class RunStatus { queued, running, finished, failed, stopped };
+const char* to_string(RunStatus status);
+RunStatus run_status_from_string(const std::string& text);  // throws StoreError on unknown text
+
+struct NewRun {
+  std::string name;
+  std::string objective;
+  std::string dataset;
+  std::string config_json;  // the full, resolved config the worker trains with
+  int64_t seed = 0;
+  std::string group_id;     // runs launched together (one per objective) share it
+  int64_t total_steps = 0;
+  std::string tags;
+  std::string notes;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string name, status, objective, dataset, config_json, group_id, host, error, tags, notes;
+  int64_t seed = 0, pid = 0, total_steps = 0;
+  double created_at = 0, started_at = 0, finished_at = 0, heartbeat_at = 0;  // unix seconds, 0 = unset
+  int64_t last_step = -1;       // highest step with a "loss" point, -1 when none
+  double last_loss = 0;
+};
+
+// One point of a named series (loss, lr, diag/..., eval/...) of a run.
+struct ScalarRow {
+  std::string name;
+  int64_t step = 0;
+  double wall_time = 0;
+  double value = 0;
+};
+
+// A stored point as read back; row_id grows monotonically so readers poll "rows after the last id".
+struct ScalarPoint {
+  int64_t row_id = 0;
+  int64_t run_id = 0;
+  std::string name;
+  int64_t step = 0;
+  double wall_time = 0;
+  double value = 0;
+};
+
+// Probe snapshot row: one passage of one probe query at one step.
+struct ProbeRow {
+  int64_t step = 0;
+  std::string query_id;
+  std::string passage_id;
+  bool is_positive = false;
+  int positive_rank = 0;        // 1 = highest-scored positive; 0 for negatives
+  double score = 0, probability = 0, gradient = 0, grade = 0;
+  std::string label_source;     // "human", "llm", ... empty for negatives
+  bool is_false_positive = false;
+};
+
+struct EventRow {
+  int64_t row_id = 0;
+  int64_t run_id = 0;
+  double time = 0;
+  std::string level;   // info | warning | error
+  std::string message;
+};
+
+struct EvaluationRow {
+  int64_t step = 0;
+  std::string split;     // dev | test
+  std::string metric;    // ndcg@10, recall@100, ...
+  std::string query_id;  // empty for the aggregate
+  double value = 0;
+};
+
+class RunStore {
+ public:
+  enum class Mode { read_write, read_only };
+
+  // Opens (and for read_write creates and migrates) the database at `path`. Refuses a file that is
+  // not a SQLite database, a database from a newer schema, or an unwritable location.
+  explicit RunStore(const std::string& path, Mode mode = Mode::read_write);
+  ~RunStore();
+  RunStore(RunStore&&) noexcept;
+  RunStore& operator=(RunStore&&) noexcept;
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+
+  const std::string& path() const { return path_; }
+  int schema_version() const;
+
+  // --- runs
+  int64_t create_run(const NewRun& run);
+  void mark_started(int64_t run_id, int64_t pid, const std::string& host);
+  void mark_finished(int64_t run_id, RunStatus status, const std::string& error = "");
+  void set_status(int64_t run_id, RunStatus status);
+  void heartbeat(int64_t run_id);
+  void set_notes(int64_t run_id, const std::string& tags, const std::string& notes);
+  void delete_run(int64_t run_id);  // removes the run and every row that belongs to it
+  std::optional<RunRecord> find_run(int64_t run_id) const;
+  std::vector<RunRecord> list_runs() const;
+
+  // --- series (writers batch: one transaction per call)
+  void append_scalars(int64_t run_id, const std::vector<ScalarRow>& rows);
+  // Points with row_id > after_row_id, oldest first, at most `limit` rows; run_id 0 = every run.
+  std::vector<ScalarPoint> scalars_after(int64_t after_row_id, int64_t run_id = 0,
+                                         int64_t limit = 200000) const;
+  std::vector<std::string> series_names(int64_t run_id) const;
+
+  // --- probes, evaluations, events
+  void append_probe_rows(int64_t run_id, const std::vector<ProbeRow>& rows);
+  std::vector<ProbeRow> probe_rows(int64_t run_id, int64_t step, const std::string& query_id = "") const;
+  std::vector<int64_t> probe_steps(int64_t run_id) const;
+  void append_evaluations(int64_t run_id, const std::vector<EvaluationRow>& rows);
+  std::vector<EvaluationRow> evaluations(int64_t run_id, const std::string& split = "") const;
+  void log_event(int64_t run_id, const std::string& level, const std::string& message);
+  std::vector<EventRow> events_after(int64_t after_row_id, int64_t run_id = 0) const;
+
+ private:
+  class Impl;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Unix time in seconds with sub-second precision.
+double now_seconds();
+
+}  // namespace multipos::store

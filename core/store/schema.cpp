@@ -1,0 +1,86 @@
+#include "core/store/schema.hpp"
+
+namespace multipos::store {
+
+namespace {
+
+// Version 1: runs, interned series names with their points, probes, evaluations, events.
+// Points reference a series (run + name) so a point row stays small; readers poll by rowid.
+const char* kVersion1 = R"SQL(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'queued',
+  objective TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  config_json TEXT NOT NULL,
+  seed INTEGER NOT NULL DEFAULT 0,
+  group_id TEXT NOT NULL DEFAULT '',
+  total_steps INTEGER NOT NULL DEFAULT 0,
+  created_at REAL NOT NULL,
+  started_at REAL NOT NULL DEFAULT 0,
+  finished_at REAL NOT NULL DEFAULT 0,
+  heartbeat_at REAL NOT NULL DEFAULT 0,
+  pid INTEGER NOT NULL DEFAULT 0,
+  host TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  UNIQUE (run_id, name)
+);
+CREATE TABLE scalars (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  wall_time REAL NOT NULL,
+  value REAL NOT NULL
+);
+CREATE INDEX scalars_by_series ON scalars(series_id, step);
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  query_id TEXT NOT NULL,
+  passage_id TEXT NOT NULL,
+  is_positive INTEGER NOT NULL,
+  positive_rank INTEGER NOT NULL,
+  score REAL NOT NULL,
+  probability REAL NOT NULL,
+  gradient REAL NOT NULL,
+  grade REAL NOT NULL,
+  label_source TEXT NOT NULL,
+  is_false_positive INTEGER NOT NULL
+);
+CREATE INDEX probes_by_run_step ON probes(run_id, step, query_id);
+CREATE TABLE evaluations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  split TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  query_id TEXT NOT NULL DEFAULT '',
+  value REAL NOT NULL
+);
+CREATE INDEX evaluations_by_run ON evaluations(run_id, split, step);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL,
+  time REAL NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+)SQL";
+
+}  // namespace
+
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> all = {kVersion1};
+  return all;
+}
+
+}  // namespace multipos::store
