@@ -1,3 +1,64 @@
-// multipos entry point: placeholder until the command-line front lands.
+// multipos: the studio (no subcommand, or `studio`) and the headless subcommands over one engine.
 #include <cstdio>
-int main() { std::puts("multipos"); return 0; }
+#include <string>
+#include <vector>
+
+#include "app/commands/cli_args.hpp"
+#include "app/commands/commands.hpp"
+#include "core/store/run_store.hpp"
+#include "core/util/config_reader.hpp"
+#ifdef MULTIPOS_WITH_UI
+#include "app/studio_command.hpp"
+#endif
+
+namespace {
+
+const char* kUsage =
+    "multipos - train dense retrievers with several positives per query, and compare objectives\n"
+    "\n"
+    "usage: multipos [studio] [--db FILE] [--screenshot FILE.png --frames N]   open the studio\n"
+    "       multipos train --config FILE.json --db FILE [--objective NAME|all]   train headless\n"
+    "       multipos runs --db FILE                                              list runs\n"
+    "       multipos help                                                        this text\n";
+
+int dispatch(const std::string& command, const std::vector<std::string>& rest) {
+  if (command == "train") return multipos::app::train_command(rest);
+  if (command == "runs") return multipos::app::runs_command(rest);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+#ifdef MULTIPOS_WITH_UI
+  if (command == "studio") return multipos::app::studio_command(rest);
+  if (command.rfind("--", 0) == 0 || command.empty()) {
+    std::vector<std::string> all = rest;
+    if (!command.empty()) all.insert(all.begin(), command);
+    return multipos::app::studio_command(all);
+  }
+#else
+  if (command == "studio" || command.empty() || command.rfind("--", 0) == 0) {
+    std::fputs("multipos: this build has no studio (configured with -DMULTIPOS_BUILD_UI=OFF)\n", stderr);
+    return 2;
+  }
+#endif
+  std::fprintf(stderr, "multipos: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = args.empty() ? "" : args.front();
+  std::vector<std::string> rest = args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end());
+  if (command.rfind("--", 0) == 0 && command != "--help") rest = args, command = "";
+  try {
+    return dispatch(command, rest);
+  } catch (const multipos::app::UsageError& error) {
+    std::fprintf(stderr, "multipos %s: %s\n", command.c_str(), error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "multipos %s: %s\n", command.c_str(), error.what());
+    return 1;
+  }
+}

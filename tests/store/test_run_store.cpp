@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "core/store/run_store.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunStatus;
 using multipos::store::RunStore;

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/store/run_store.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunStore;
 using multipos::store::ScalarRow;

@@ -1,0 +1,13 @@
+// The headless subcommands of the multipos executable; each returns the process exit code and
+// reports errors on stderr with the file / field / option at fault.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace multipos::app {
+
+int train_command(const std::vector<std::string>& args);
+int runs_command(const std::vector<std::string>& args);
+
+}  // namespace multipos::app

@@ -1,0 +1,39 @@
+// The encoder interface every model implements (bag, transformer, bert): texts in, one pooled
+// vector per text out, on the encoder's device. Owns its tokenizer so callers pass plain text.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+
+namespace multipos::util {
+class ConfigReader;
+}
+
+namespace multipos::model {
+
+enum class TextRole { query, passage };
+
+class Encoder : public torch::nn::Module {
+ public:
+  // Returns [texts.size(), dim()] float32 on device(); gradients flow when grad mode is on.
+  virtual at::Tensor encode(const std::vector<std::string>& texts, TextRole role) = 0;
+  virtual int64_t dim() const = 0;
+  virtual std::string kind() const = 0;
+  virtual void move_to(const at::Device& device) = 0;
+  const at::Device& device() const { return device_; }
+
+ protected:
+  at::Device device_{at::kCPU};
+};
+
+// Builds the encoder described by the config's "encoder" object (errors name the field).
+std::shared_ptr<Encoder> make_encoder(const util::ConfigReader& encoder_config, uint64_t seed);
+
+// The device training should use: the first CUDA device when LibTorch has CUDA and one is present.
+at::Device preferred_device(const std::string& requested);  // "auto" | "cpu" | "cuda" | "cuda:N"
+
+}  // namespace multipos::model

@@ -1,0 +1,65 @@
+#include "core/train/evaluation.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <cmath>
+
+#include "core/eval/search.hpp"
+
+namespace multipos::train {
+
+namespace {
+
+at::Tensor encode_in_batches(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role) {
+  constexpr size_t kBatch = 512;
+  std::vector<at::Tensor> parts;
+  for (size_t start = 0; start < texts.size(); start += kBatch) {
+    std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
+                                   texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + kBatch)));
+    parts.push_back(encoder.encode(chunk, role).to(at::kCPU, at::kFloat).contiguous());
+  }
+  return parts.empty() ? at::zeros({0, encoder.dim()}) : at::cat(parts);
+}
+
+}  // namespace
+
+const std::vector<std::string>& training_measures() {
+  static const std::vector<std::string> names = {"ndcg_cut_10", "recall_100", "recip_rank_cut_10", "map"};
+  return names;
+}
+
+eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split) {
+  eval::Qrels qrels;
+  for (int32_t query : dataset.split(split)) {
+    auto& judged = qrels[dataset.query_ids[query]];
+    for (const auto& judgment : dataset.judgments[query])
+      if (!judgment.is_false_positive)
+        judged[dataset.passage_ids[judgment.passage]] = static_cast<int>(std::lround(judgment.grade));
+  }
+  return qrels;
+}
+
+eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
+                                  bool cosine, size_t top_k) {
+  torch::NoGradGuard no_grad;
+  bool was_training = encoder.is_training();
+  encoder.eval();
+  std::vector<std::string> query_ids, query_texts;
+  for (int32_t query : dataset.split(split)) {
+    query_ids.push_back(dataset.query_ids[query]);
+    query_texts.push_back(dataset.query_texts[query]);
+  }
+  if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
+  at::Tensor corpus = encode_in_batches(encoder, dataset.passage_texts, model::TextRole::passage);
+  at::Tensor queries = encode_in_batches(encoder, query_texts, model::TextRole::query);
+  encoder.train(was_training);
+  eval::SearchOptions options;
+  options.k = top_k;
+  options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
+  auto results = eval::exact_search(queries, corpus, options, query_ids, dataset.passage_ids);
+  auto run = eval::to_run(results, query_ids, dataset.passage_ids);
+  return eval::evaluate(split_qrels(dataset, split), run, eval::parse_measures(training_measures()));
+}
+
+}  // namespace multipos::train

@@ -1,0 +1,115 @@
+#include "core/train/train_config.hpp"
+
+#include <filesystem>
+
+#include "core/util/config_reader.hpp"
+
+namespace multipos::train {
+
+using util::ConfigError;
+using util::ConfigReader;
+
+namespace {
+
+objectives::ObjectiveConfig read_objective(const nlohmann::json& json, const std::string& source) {
+  if (!json.contains("objective")) return objectives::objective_config_from_json({{"name", "infonce"}}, source);
+  const auto& node = json.at("objective");
+  nlohmann::json object = node.is_string() ? nlohmann::json{{"name", node}} : node;
+  try {
+    return objectives::objective_config_from_json(object, source + ": field 'objective'");
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(error.what());
+  }
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source) {
+  if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
+  ConfigReader root(json, source);
+  root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "steps",
+                       "seed", "device", "threads", "flush_every", "print_every"});
+  TrainConfig config;
+  config.name = root.text("name", "");
+  config.objective = read_objective(json, source);
+  if (json.contains("dataset")) {
+    root.child("dataset");  // type check: an object
+    config.dataset = json.at("dataset");
+  }
+  if (json.contains("encoder")) {
+    root.child("encoder");
+    config.encoder = json.at("encoder");
+  }
+  ConfigReader batch = root.child("batch");
+  batch.reject_unknown({"queries", "group_size", "max_positives"});
+  config.batch.queries = batch.integer("queries", config.batch.queries, 1, 1 << 16);
+  config.batch.group_size = static_cast<int>(batch.integer("group_size", config.batch.group_size, 1, 1024));
+  config.batch.max_positives =
+      static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
+
+  ConfigReader optimizer = root.child("optimizer");
+  optimizer.reject_unknown({"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm"});
+  config.optimizer.lr = optimizer.number("lr", config.optimizer.lr, 1e-9, 10);
+  config.optimizer.weight_decay = optimizer.number("weight_decay", config.optimizer.weight_decay, 0, 10);
+  config.optimizer.warmup_steps = optimizer.integer("warmup_steps", config.optimizer.warmup_steps, 0, 1 << 30);
+  config.optimizer.schedule = optimizer.choice("schedule", config.optimizer.schedule, {"linear", "constant"});
+  config.optimizer.clip_norm = optimizer.number("clip_norm", config.optimizer.clip_norm, 0, 1e6);
+
+  ConfigReader probe = root.child("probe");
+  probe.reject_unknown({"every", "queries", "negatives"});
+  config.probe.every = probe.integer("every", config.probe.every, 0, 1 << 30);
+  config.probe.queries = probe.integer("queries", config.probe.queries, 1, 10000);
+  config.probe.negatives = probe.integer("negatives", config.probe.negatives, 1, 100000);
+
+  ConfigReader eval = root.child("eval");
+  eval.reject_unknown({"every", "split", "at_end"});
+  config.eval.every = eval.integer("every", config.eval.every, 0, 1 << 30);
+  config.eval.split = eval.choice("split", config.eval.split, {"dev", "test", "train"});
+  config.eval.at_end = eval.flag("at_end", config.eval.at_end);
+
+  config.steps = root.integer("steps", config.steps, 1, int64_t{1} << 40);
+  config.seed = static_cast<uint64_t>(root.integer("seed", static_cast<int64_t>(config.seed), 0, int64_t{1} << 62));
+  config.device = root.text("device", config.device);
+  config.threads = static_cast<int>(root.integer("threads", config.threads, 0, 1024));
+  config.flush_every = root.integer("flush_every", config.flush_every, 1, 1 << 20);
+  config.print_every = root.integer("print_every", config.print_every, 1, 1 << 20);
+  if (config.name.empty()) config.name = config.objective.name;
+  return config;
+}
+
+TrainConfig load_train_config(const std::string& file) {
+  return train_config_from_json(ConfigReader::load_file(file), file);
+}
+
+nlohmann::json to_json(const TrainConfig& c) {
+  return {
+      {"name", c.name},
+      {"objective", objectives::objective_config_to_json(c.objective)},
+      {"dataset", c.dataset},
+      {"encoder", c.encoder},
+      {"batch", {{"queries", c.batch.queries}, {"group_size", c.batch.group_size}, {"max_positives", c.batch.max_positives}}},
+      {"optimizer",
+       {{"lr", c.optimizer.lr},
+        {"weight_decay", c.optimizer.weight_decay},
+        {"warmup_steps", c.optimizer.warmup_steps},
+        {"schedule", c.optimizer.schedule},
+        {"clip_norm", c.optimizer.clip_norm}}},
+      {"probe", {{"every", c.probe.every}, {"queries", c.probe.queries}, {"negatives", c.probe.negatives}}},
+      {"eval", {{"every", c.eval.every}, {"split", c.eval.split}, {"at_end", c.eval.at_end}}},
+      {"steps", c.steps},
+      {"seed", c.seed},
+      {"device", c.device},
+      {"threads", c.threads},
+      {"flush_every", c.flush_every},
+      {"print_every", c.print_every},
+  };
+}
+
+std::string dataset_label(const TrainConfig& config) {
+  std::string kind = config.dataset.value("kind", std::string("synthetic"));
+  if (kind == "synthetic") return "synthetic";
+  std::string path = config.dataset.value("path", std::string());
+  return path.empty() ? kind : kind + ":" + std::filesystem::path(path).filename().string();
+}
+
+}  // namespace multipos::train

@@ -1,0 +1,68 @@
+// A training run's full configuration: parsed from a preset JSON (with command-line overrides),
+// validated with errors that name the file and field, and stored resolved in the run store so a
+// run can be reproduced (or resumed) from the database alone. Torch-free.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/objectives/config.hpp"
+
+namespace multipos::train {
+
+struct OptimizerConfig {
+  double lr = 3e-3;
+  double weight_decay = 0.01;
+  int64_t warmup_steps = 20;
+  std::string schedule = "linear";  // linear (warm-up then linear decay to 0) | constant
+  double clip_norm = 1.0;           // 0 disables clipping
+};
+
+struct BatchConfig {
+  int64_t queries = 32;    // B
+  int group_size = 8;      // g
+  int max_positives = 4;
+};
+
+struct ProbeConfig {
+  int64_t every = 25;      // steps between probe snapshots; 0 disables
+  int64_t queries = 12;
+  int64_t negatives = 24;  // fixed negatives per probe query (its hard negatives first)
+};
+
+struct EvalConfig {
+  int64_t every = 100;     // steps between dev evaluations; 0 = only at the end
+  std::string split = "dev";
+  bool at_end = true;
+};
+
+struct TrainConfig {
+  std::string name;
+  objectives::ObjectiveConfig objective;
+  nlohmann::json dataset = {{"kind", "synthetic"}};
+  nlohmann::json encoder = {{"kind", "bag"}};
+  BatchConfig batch;
+  OptimizerConfig optimizer;
+  ProbeConfig probe;
+  EvalConfig eval;
+  int64_t steps = 300;
+  uint64_t seed = 1;
+  std::string device = "auto";
+  int threads = 0;            // 0: one per core
+  int64_t flush_every = 10;   // steps between store writes (also flushed at least once a second)
+  int64_t print_every = 25;
+};
+
+// Parses a config object; `source` names the file in error messages. Objective given as a name
+// or as {"name": ..., options}. Throws util::ConfigError.
+TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source);
+TrainConfig load_train_config(const std::string& file);
+nlohmann::json to_json(const TrainConfig& config);
+
+// A short label of the dataset for the runs table ("synthetic", a folder name, ...).
+std::string dataset_label(const TrainConfig& config);
+
+}  // namespace multipos::train

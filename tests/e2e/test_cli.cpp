@@ -1,0 +1,176 @@
+// The multipos executable end to end: train headless, list runs, refuse bad input with the file
+// and field at fault, and render the studio on a database while a worker is still writing to it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "core/store/run_store.hpp"
+#include "tests/support/temp_dir.hpp"
+#if MULTIPOS_HAS_UI
+#include "tests/support/png_image.hpp"
+#endif
+
+using multipos::store::RunStore;
+using multipos::testing::TempDir;
+
+namespace {
+
+const std::string kBinary = MULTIPOS_BINARY;
+const std::string kQuickPreset = std::string(MULTIPOS_SOURCE_DIR) + "/assets/presets/quick.json";
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Result run(const std::string& arguments) {
+  Result result;
+  std::string command = "\"" + kBinary + "\" " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(Cli, TrainsHeadlessAndListsTheRun) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  Result train = run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective lsepair --steps 50");
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_TRUE(contains(train.output, "step     50/50")) << train.output;
+  EXPECT_TRUE(contains(train.output, "ex/s")) << train.output;
+  EXPECT_TRUE(contains(train.output, "ETA")) << train.output;
+
+  Result runs = run("runs --db \"" + db + "\"");
+  ASSERT_EQ(runs.status, 0) << runs.output;
+  EXPECT_TRUE(contains(runs.output, "finished")) << runs.output;
+  EXPECT_TRUE(contains(runs.output, "lsepair")) << runs.output;
+  EXPECT_TRUE(contains(runs.output, "50/50")) << runs.output;
+
+  RunStore store(db, RunStore::Mode::read_only);
+  auto listed = store.list_runs();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].last_step, 49);
+  size_t losses = 0;
+  for (const auto& point : store.scalars_after(0, listed[0].id)) losses += point.name == "loss";
+  EXPECT_EQ(losses, 50u) << "one loss point per step, none lost or repeated";
+}
+
+TEST(Cli, OneRunPerObjectiveInASharedGroup) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  Result train = run("train --config \"" + kQuickPreset + "\" --db \"" + db +
+                     "\" --objective infonce,jointlh,summarglh --steps 5 --quiet");
+  ASSERT_EQ(train.status, 0) << train.output;
+  RunStore store(db, RunStore::Mode::read_only);
+  auto runs = store.list_runs();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_FALSE(runs[0].group_id.empty());
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.group_id, runs[0].group_id);
+    EXPECT_EQ(r.seed, runs[0].seed);
+    EXPECT_EQ(r.status, "finished");
+  }
+  EXPECT_EQ(runs[1].objective, "jointlh");
+}
+
+TEST(Cli, BadConfigNamesFileAndFieldAndCreatesNothing) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  std::string config = dir.file("bad.json");
+  std::ofstream(config) << R"({"steps": 10, "optimizer": {"lr": "fast"}})";
+  Result train = run("train --config \"" + config + "\" --db \"" + db + "\"");
+  EXPECT_NE(train.status, 0);
+  EXPECT_TRUE(contains(train.output, config)) << train.output;
+  EXPECT_TRUE(contains(train.output, "optimizer.lr")) << train.output;
+  EXPECT_TRUE(RunStore(db).list_runs().empty()) << "a refused config must not create runs";
+
+  Result objective = run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective jointLH,lsepair");
+  EXPECT_NE(objective.status, 0);
+  EXPECT_TRUE(contains(objective.output, "summarglh")) << "lists the valid objectives: " << objective.output;
+  EXPECT_TRUE(RunStore(db).list_runs().empty());
+
+  Result option = run("train --db \"" + db + "\" --stepz 3");
+  EXPECT_EQ(option.status, 2);
+  EXPECT_TRUE(contains(option.output, "--stepz")) << option.output;
+}
+
+TEST(Cli, RefusesAFileThatIsNotARunStore) {
+  TempDir dir;
+  std::string notes = dir.file("notes.txt");
+  std::ofstream(notes) << "my notes\n" << std::string(2000, 'n');
+  Result train = run("train --config \"" + kQuickPreset + "\" --db \"" + notes + "\" --steps 2");
+  EXPECT_NE(train.status, 0);
+  EXPECT_TRUE(contains(train.output, "not a SQLite database")) << train.output;
+  std::ifstream check(notes);
+  std::string first;
+  std::getline(check, first);
+  EXPECT_EQ(first, "my notes");
+}
+
+#if MULTIPOS_HAS_UI
+TEST(Cli, StudioScreenshotOfALiveRun) {
+  const std::string xvfb_run = MULTIPOS_XVFB_RUN;
+  if (xvfb_run.empty()) GTEST_SKIP() << "xvfb-run not found: install the xvfb package for the studio screenshot";
+  TempDir dir;
+  std::string db = dir.file("live.sqlite"), png = dir.file("live.png");
+  { RunStore create(db); }  // the studio polls a database that exists
+
+  pid_t worker = fork();
+  ASSERT_GE(worker, 0);
+  if (worker == 0) {
+    std::string log = dir.file("worker.log");
+    freopen(log.c_str(), "w", stdout);
+    freopen(log.c_str(), "a", stderr);
+    execl(kBinary.c_str(), kBinary.c_str(), "train", "--config", kQuickPreset.c_str(), "--db", db.c_str(),
+          "--objective", "jointlh", "--steps", "100000", "--set", "eval.at_end=false", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until the worker has written a stretch of the loss curve.
+  RunStore reader(db, RunStore::Mode::read_only);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  int64_t last_step = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto runs = reader.list_runs();
+    if (!runs.empty()) last_step = runs[0].last_step;
+    if (last_step >= 30) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_GE(last_step, 30) << "the worker wrote no loss curve";
+
+  std::string command = xvfb_run + " -a -s \"-screen 0 1600x1000x24\" \"" + kBinary + "\" studio --db \"" + db +
+                        "\" --screenshot \"" + png + "\" --frames 8 --width 1280 --height 800 > \"" +
+                        dir.file("studio.log") + "\" 2>&1";
+  int studio = std::system(command.c_str());
+  EXPECT_EQ(reader.list_runs()[0].status, "running") << "the screenshot shows a live run";
+  kill(worker, SIGTERM);  // asks the worker to stop cleanly
+  int status = 0;
+  waitpid(worker, &status, 0);
+  ASSERT_EQ(studio, 0) << command;
+
+  std::error_code ignored;
+  std::filesystem::copy_file(png, "studio_live_run.png", std::filesystem::copy_options::overwrite_existing, ignored);
+  multipos::testing::PngImage image(png);
+  ASSERT_NE(image.pixels, nullptr) << "cannot read " << png;
+  EXPECT_EQ(image.width, 1280);
+  EXPECT_EQ(image.height, 800);
+  EXPECT_GT(image.distinct_colors(), 200u) << "the screenshot looks blank";
+  auto run_after = reader.list_runs()[0];
+  EXPECT_EQ(run_after.status, "stopped") << "SIGTERM stops the worker cleanly";
+  EXPECT_GT(run_after.last_step, last_step);
+}
+#endif

@@ -1,0 +1,186 @@
+#include "ui/runs_table_panel.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include <imgui.h>
+
+#include "ui/plot/palette.hpp"
+#include "ui/plot/plot_math.hpp"
+
+namespace multipos::ui {
+
+namespace {
+
+ImVec4 status_color(const std::string& status) {
+  if (status == "running") return ImVec4(0.40f, 0.72f, 1.00f, 1.0f);
+  if (status == "finished") return ImVec4(0.42f, 0.80f, 0.46f, 1.0f);
+  if (status == "failed") return ImVec4(0.96f, 0.38f, 0.38f, 1.0f);
+  if (status == "stopped") return ImVec4(0.93f, 0.74f, 0.30f, 1.0f);
+  return ImVec4(0.62f, 0.64f, 0.68f, 1.0f);  // queued, unknown
+}
+
+std::string format_time(double unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  const std::time_t seconds = static_cast<std::time_t>(unix_seconds);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &local);
+  return text;
+}
+
+// Single line of an error message for the table cell; the tooltip shows it whole.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Column setup order defines the ids that sort specs report (ColumnUserID = RunColumn).
+struct ColumnSpec {
+  const char* label;
+  RunColumn column;
+  ImGuiTableColumnFlags flags;
+  float width;  // fixed width in font-size units; 0 = stretch
+};
+
+const ColumnSpec kColumns[] = {
+    {"#", RunColumn::id, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 2.6f},
+    {"Status", RunColumn::status, 0, 5.0f},
+    {"Name", RunColumn::name, ImGuiTableColumnFlags_WidthStretch, 0},
+    {"Objective", RunColumn::objective, 0, 7.0f},
+    {"Dataset", RunColumn::dataset, 0, 7.0f},
+    {"Steps", RunColumn::steps, ImGuiTableColumnFlags_PreferSortDescending, 9.5f},
+    {"Last loss", RunColumn::last_loss, 0, 5.0f},
+    {"Started", RunColumn::started, ImGuiTableColumnFlags_PreferSortDescending, 7.8f},
+    {"Error", RunColumn::error, ImGuiTableColumnFlags_WidthStretch, 0},
+};
+
+// ImGui's ProgressBar puts its text at the end of the fill (hard to read over the edge) and
+// shifts the row's text baseline; this one centers the text over a dimmer fill.
+void draw_progress(float fraction, const std::string& text) {
+  const float width = ImGui::GetContentRegionAvail().x, height = ImGui::GetTextLineHeight();
+  const ImVec2 start = ImGui::GetCursorScreenPos();
+  const ImVec2 end(start.x + width, start.y + height);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->AddRectFilled(start, end, ImGui::GetColorU32(ImGuiCol_FrameBg), 2.0f);
+  if (fraction > 0) {
+    draw->AddRectFilled(start, ImVec2(start.x + width * fraction, end.y),
+                        ImGui::GetColorU32(ImGuiCol_PlotHistogram, 0.55f), 2.0f);
+  }
+  const float text_width = ImGui::CalcTextSize(text.c_str()).x;
+  draw->AddText(ImVec2(start.x + std::max(0.0f, (width - text_width) * 0.5f), start.y),
+                ImGui::GetColorU32(ImGuiCol_Text), text.c_str());
+  ImGui::Dummy(ImVec2(width, height));
+}
+
+}  // namespace
+
+void RunsTablePanel::draw_toolbar(const RunViewModel& model, RunSelection& selection) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Runs");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
+  char buffer[256];
+  const std::size_t length = std::min(filter_.size(), sizeof buffer - 1);
+  filter_.copy(buffer, length);
+  buffer[length] = '\0';
+  if (ImGui::InputTextWithHint("##filter", "Filter: name, objective, dataset, status", buffer,
+                               sizeof buffer)) {
+    filter_ = buffer;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Clear selection")) selection.set({});
+  ImGui::SameLine();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextDisabled("%zu of %zu runs shown, %zu selected  (ctrl/shift-click to select several)",
+                      shown_count_, model.runs().size(), selection.ids().size());
+}
+
+void RunsTablePanel::read_sort_specs() {
+  ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
+  if (!specs || !specs->SpecsDirty) return;
+  sort_keys_.clear();
+  for (int i = 0; i < specs->SpecsCount; ++i) {
+    const ImGuiTableColumnSortSpecs& spec = specs->Specs[i];
+    sort_keys_.push_back({static_cast<RunColumn>(spec.ColumnUserID),
+                          spec.SortDirection == ImGuiSortDirection_Ascending});
+  }
+  specs->SpecsDirty = false;
+}
+
+void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selection,
+                              const std::vector<int64_t>& visible_order) {
+  ImGui::TableNextRow();
+  ImGui::PushID(static_cast<int>(run.id));
+  ImGui::TableSetColumnIndex(0);
+  // The color swatch ties the row to its curve in the chart.
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float line = ImGui::GetTextLineHeight();
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + line * 0.2f),
+                                            ImVec2(at.x + 4, at.y + line * 0.8f),
+                                            plot::run_color(run.id));
+  const std::string id_label = "  " + std::to_string(run.id);
+  if (ImGui::Selectable(id_label.c_str(), selection.contains(run.id),
+                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+    const ImGuiIO& io = ImGui::GetIO();
+    selection.click(run.id, io.KeyCtrl, io.KeyShift, visible_order);
+  }
+  if (!run.error.empty() && ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);
+    ImGui::TextColored(status_color("failed"), "Run %lld failed", static_cast<long long>(run.id));
+    ImGui::TextUnformatted(run.error.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+  ImGui::TableNextColumn();
+  ImGui::TextColored(status_color(run.status), "%s", run.status.c_str());
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(run.name.c_str());
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(run.objective.c_str());
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(run.dataset.c_str());
+  ImGui::TableNextColumn();
+  const long long done = run.last_step < 0 ? 0 : static_cast<long long>(run.last_step);
+  const std::string steps = run.total_steps > 0
+                                ? std::to_string(done) + " / " + std::to_string(run.total_steps)
+                                : std::to_string(done);
+  const float fraction =
+      run.total_steps > 0 ? std::clamp(float(done) / float(run.total_steps), 0.0f, 1.0f) : 0.0f;
+  draw_progress(fraction, steps);
+  ImGui::TableNextColumn();
+  if (run.last_step >= 0) ImGui::TextUnformatted(plot::format_value(run.last_loss).c_str());
+  else ImGui::TextDisabled("-");
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(format_time(run.started_at).c_str());
+  ImGui::TableNextColumn();
+  if (!run.error.empty()) ImGui::TextColored(status_color("failed"), "%s", first_line(run.error).c_str());
+  ImGui::PopID();
+}
+
+void RunsTablePanel::draw(const RunViewModel& model, RunSelection& selection) {
+  draw_toolbar(model, selection);
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_Sortable | ImGuiTableFlags_SortMulti | ImGuiTableFlags_Resizable |
+      ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable | ImGuiTableFlags_RowBg |
+      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_BordersOuterH | ImGuiTableFlags_ScrollY |
+      ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("runs", IM_ARRAYSIZE(kColumns), flags, ImVec2(0, 0))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  const float font = ImGui::GetFontSize();
+  for (const ColumnSpec& spec : kColumns) {
+    const ImGuiTableColumnFlags sizing = spec.width > 0 ? ImGuiTableColumnFlags_WidthFixed : 0;
+    ImGui::TableSetupColumn(spec.label, spec.flags | sizing, spec.width * font,
+                            static_cast<ImGuiID>(spec.column));
+  }
+  ImGui::TableHeadersRow();
+  read_sort_specs();
+  const auto rows = visible_runs(model.runs(), filter_, sort_keys_);
+  shown_count_ = rows.size();  // the toolbar above shows it from the next frame on
+  std::vector<int64_t> visible_order;
+  visible_order.reserve(rows.size());
+  for (const auto* run : rows) visible_order.push_back(run->id);
+  for (const auto* run : rows) draw_row(*run, selection, visible_order);
+  ImGui::EndTable();
+}
+
+}  // namespace multipos::ui
