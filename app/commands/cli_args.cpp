@@ -29,7 +29,7 @@ CliArgs::CliArgs(const std::vector<std::string>& args, const std::set<std::strin
         if (i + 1 >= args.size()) throw UsageError("option --" + name + " needs a value");
         value = args[++i];
       }
-      values_[name] = value;
+      values_[name].push_back(value);
     } else {
       std::string known;
       for (const auto& v : valued) known += " --" + v;
@@ -42,7 +42,12 @@ CliArgs::CliArgs(const std::vector<std::string>& args, const std::set<std::strin
 std::optional<std::string> CliArgs::get(const std::string& name) const {
   auto found = values_.find(name);
   if (found == values_.end()) return std::nullopt;
-  return found->second;
+  return found->second.back();
+}
+
+std::vector<std::string> CliArgs::get_all(const std::string& name) const {
+  auto found = values_.find(name);
+  return found == values_.end() ? std::vector<std::string>{} : found->second;
 }
 
 std::string CliArgs::get_or(const std::string& name, const std::string& fallback) const {

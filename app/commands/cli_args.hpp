@@ -22,7 +22,8 @@ class CliArgs {
   CliArgs(const std::vector<std::string>& args, const std::set<std::string>& valued,
           const std::set<std::string>& switches);
 
-  std::optional<std::string> get(const std::string& name) const;
+  std::optional<std::string> get(const std::string& name) const;  // the last value given
+  std::vector<std::string> get_all(const std::string& name) const;  // every value, in order
   std::string get_or(const std::string& name, const std::string& fallback) const;
   int64_t integer(const std::string& name, int64_t fallback) const;
   double number(const std::string& name, double fallback) const;
@@ -30,7 +31,7 @@ class CliArgs {
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::set<std::string> switches_;
   std::vector<std::string> positional_;
 };

@@ -11,7 +11,7 @@ namespace {
 
 SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
   spec.reject_unknown({"kind", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
-                       "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "false_positive_rate",
+                       "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "lexical_overlap", "false_positive_rate",
                        "dev_fraction", "test_fraction", "seed"});
   SyntheticConfig c;
   c.topics = static_cast<int>(spec.integer("topics", c.topics, 1, 100000));
@@ -26,6 +26,7 @@ SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
   c.background_words = static_cast<int>(spec.integer("background_words", c.background_words, 10, 1000000));
   c.subtopic_words_per_passage = static_cast<int>(spec.integer("subtopic_words_per_passage", c.subtopic_words_per_passage, 0, 1000));
   c.background_words_per_passage = static_cast<int>(spec.integer("background_words_per_passage", c.background_words_per_passage, 0, 10000));
+  c.lexical_overlap = spec.number("lexical_overlap", c.lexical_overlap, 0, 1);
   c.false_positive_rate = spec.number("false_positive_rate", c.false_positive_rate, 0, 1);
   c.dev_fraction = spec.number("dev_fraction", c.dev_fraction, 0, 0.5);
   c.test_fraction = spec.number("test_fraction", c.test_fraction, 0, 0.5);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/util/rng.hpp"
@@ -74,7 +75,7 @@ std::string make_passage(const Subtopic& subtopic, const std::vector<std::string
 void validate(const SyntheticConfig& c) {
   if (c.topics < 1 || c.subtopics_per_topic < 2 || c.queries_per_subtopic < 1 || c.min_positives < 1 ||
       c.max_positives < c.min_positives || c.max_judged_per_query < c.max_positives || c.background_words < 10 || c.false_positive_rate < 0 ||
-      c.false_positive_rate > 1 || c.dev_fraction < 0 || c.test_fraction < 0 ||
+      c.false_positive_rate > 1 || c.lexical_overlap < 0 || c.lexical_overlap > 1 || c.dev_fraction < 0 || c.test_fraction < 0 ||
       c.dev_fraction + c.test_fraction >= 1)
     throw std::invalid_argument(
         "synthetic dataset: need topics >= 1, subtopics_per_topic >= 2, queries_per_subtopic >= 1, "
@@ -117,9 +118,22 @@ std::vector<std::vector<std::string>> aspect_pairs(const std::vector<std::string
   return chosen;
 }
 
-std::string make_query_text(const Subtopic& subtopic, const std::vector<std::string>& aspect, Rng& rng) {
-  std::vector<std::string> words = aspect;
-  draw(words, subtopic.words, 2, rng);
+// Queries speak a different vocabulary from passages: each aspect and sub-topic word has a
+// query-side synonym, used unless `lexical_overlap` says otherwise. A model must learn the
+// mapping from training pairs, so training visibly beats the untrained (lexical) start, and the
+// mapping carries over to unseen queries of the same sub-topics.
+using Synonyms = std::unordered_map<std::string, std::string>;
+
+void add_synonyms(Synonyms& synonyms, const std::vector<std::string>& passage_words, WordFactory& words) {
+  for (const auto& word : passage_words) synonyms.emplace(word, words.make());
+}
+
+std::string make_query_text(const Subtopic& subtopic, const std::vector<std::string>& aspect, const Synonyms& synonyms,
+                            double lexical_overlap, Rng& rng) {
+  std::vector<std::string> passage_side = aspect;
+  draw(passage_side, subtopic.words, 2, rng);
+  std::vector<std::string> words;
+  for (const auto& word : passage_side) words.push_back(rng.bernoulli(lexical_overlap) ? word : synonyms.at(word));
   draw(words, subtopic.topic_words, 1, rng);
   return join_words(words, rng);
 }
@@ -134,6 +148,7 @@ Dataset make_synthetic(const SyntheticConfig& config) {
   dataset.name = "synthetic";
   dataset.label_sources = {"human", "llm"};
   const std::vector<std::string> background = words.make(config.background_words);
+  Synonyms synonyms;
 
   for (int t = 0; t < config.topics; ++t) {
     const auto topic_words = words.make(10);
@@ -142,6 +157,8 @@ Dataset make_synthetic(const SyntheticConfig& config) {
     for (int s = 0; s < config.subtopics_per_topic; ++s) {
       Subtopic subtopic{topic_words, words.make(8)};
       const auto aspect_words = words.make(6);
+      add_synonyms(synonyms, subtopic.words, words);
+      add_synonyms(synonyms, aspect_words, words);
       for (int d = 0; d < config.distractors_per_subtopic; ++d)
         topic_passages.push_back(add_passage(dataset, make_passage(subtopic, {}, 0, background, config, rng)));
       const auto aspects = aspect_pairs(aspect_words, config.queries_per_subtopic, rng);
@@ -150,7 +167,7 @@ Dataset make_synthetic(const SyntheticConfig& config) {
       for (const auto& aspect : aspects) {
         auto query = static_cast<int32_t>(dataset.query_ids.size());
         dataset.query_ids.push_back("q" + std::to_string(query));
-        dataset.query_texts.push_back(make_query_text(subtopic, aspect, rng));
+        dataset.query_texts.push_back(make_query_text(subtopic, aspect, synonyms, config.lexical_overlap, rng));
         int positives = config.min_positives +
                         static_cast<int>(rng.below(static_cast<uint64_t>(config.max_positives - config.min_positives + 1)));
         std::vector<Judgment> judged;

@@ -21,6 +21,7 @@ struct SyntheticConfig {
   int background_words = 400;
   int subtopic_words_per_passage = 6;
   int background_words_per_passage = 8;  // on average; drawn from noise/2 .. 3*noise/2
+  double lexical_overlap = 0.25;      // chance a query word is the passages' own word, not a synonym
   double false_positive_rate = 0.15;  // chance a query gets one wrong LLM-labelled positive
   double dev_fraction = 0.1;
   double test_fraction = 0.1;

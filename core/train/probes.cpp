@@ -92,11 +92,15 @@ std::vector<store::ProbeRow> run_probes(const ProbeSet& probes, model::Encoder& 
   return rows;
 }
 
-void record_in_batch_diagnostics(const at::Tensor& similarities, const objectives::ScoreMasks& masks,
+void record_in_batch_diagnostics(const at::Tensor& similarities, const at::Tensor& gradient,
+                                 const objectives::RowNormalisers& normalisers, const objectives::ScoreMasks& masks,
                                  const objectives::ScoreLayout& layout, const objectives::ObjectiveConfig& objective,
                                  int64_t step, ScalarWriter& writer) {
-  for (const auto& [name, value] : objectives::in_batch_diagnostics(similarities, masks, layout, objective))
-    writer.add(name, step, value);
+  const auto diagnostics =
+      gradient.defined()
+          ? objectives::in_batch_diagnostics(similarities, gradient, masks, layout, objective)
+          : objectives::in_batch_diagnostics(similarities, masks, layout, objective, &normalisers);
+  for (const auto& [name, value] : diagnostics) writer.add(name, step, value);
 }
 
 }  // namespace multipos::train

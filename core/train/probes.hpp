@@ -10,6 +10,7 @@
 #include "core/data/dataset.hpp"
 #include "core/model/encoder.hpp"
 #include "core/objectives/batch.hpp"
+#include "core/objectives/loss.hpp"
 #include "core/objectives/masks.hpp"
 #include "core/store/run_store.hpp"
 #include "core/train/scalar_writer.hpp"
@@ -37,8 +38,11 @@ std::vector<store::ProbeRow> run_probes(const ProbeSet& probes, model::Encoder& 
                                         const objectives::ObjectiveConfig& objective, int64_t step,
                                         ScalarWriter& writer);
 
-// Adds the in-batch diagnostics of one training step to the writer.
-void record_in_batch_diagnostics(const at::Tensor& similarities, const objectives::ScoreMasks& masks,
+// Adds the in-batch diagnostics of one training step to the writer. `gradient` is dL/dS when
+// autograd already has it (listwise objectives), else undefined and the closed form is used with
+// the loss's row normalisers.
+void record_in_batch_diagnostics(const at::Tensor& similarities, const at::Tensor& gradient,
+                                 const objectives::RowNormalisers& normalisers, const objectives::ScoreMasks& masks,
                                  const objectives::ScoreLayout& layout, const objectives::ObjectiveConfig& objective,
                                  int64_t step, ScalarWriter& writer);
 

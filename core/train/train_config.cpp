@@ -28,7 +28,7 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
   ConfigReader root(json, source);
   root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "steps",
-                       "seed", "device", "threads", "flush_every", "print_every"});
+                       "seed", "device", "threads", "flush_every", "print_every", "diagnostics"});
   TrainConfig config;
   config.name = root.text("name", "");
   config.objective = read_objective(json, source);
@@ -73,6 +73,7 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.threads = static_cast<int>(root.integer("threads", config.threads, 0, 1024));
   config.flush_every = root.integer("flush_every", config.flush_every, 1, 1 << 20);
   config.print_every = root.integer("print_every", config.print_every, 1, 1 << 20);
+  config.diagnostics = root.flag("diagnostics", config.diagnostics);
   if (config.name.empty()) config.name = config.objective.name;
   return config;
 }
@@ -102,6 +103,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"threads", c.threads},
       {"flush_every", c.flush_every},
       {"print_every", c.print_every},
+      {"diagnostics", c.diagnostics},
   };
 }
 

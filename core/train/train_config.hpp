@@ -54,6 +54,7 @@ struct TrainConfig {
   int threads = 0;            // 0: one per core
   int64_t flush_every = 10;   // steps between store writes (also flushed at least once a second)
   int64_t print_every = 25;
+  bool diagnostics = true;    // in-batch diagnostics every step (benchmarks switch them off)
 };
 
 // Parses a config object; `source` names the file in error messages. Objective given as a name

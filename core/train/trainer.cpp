@@ -172,7 +172,12 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
     at::Tensor passages = encoder->encode(texts_of(dataset.passage_texts, batch.passage_ids), model::TextRole::passage);
     at::Tensor similarities = objectives::similarity_matrix(queries, passages, config.objective);
     objectives::ScoreMasks masks = objectives::make_score_masks(batch.layout, similarities.scalar_type());
-    at::Tensor loss = objectives::objective_loss(similarities, masks, config.objective);
+    // Listwise objectives have no closed form: keep autograd's dL/dS for the diagnostics instead
+    // of running a second backward pass; the others reuse the loss's row normalisers.
+    const bool autograd_diagnostics = !objectives::has_closed_form_gradient(config.objective.name);
+    if (autograd_diagnostics && config.diagnostics) similarities.retain_grad();
+    objectives::RowNormalisers normalisers;
+    at::Tensor loss = objectives::objective_loss(similarities, masks, config.objective, &normalisers);
     double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value))
       throw TrainingFault("loss became " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
@@ -194,7 +199,11 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
     writer.add("lr", step, lr);
     writer.add("examples_per_s", step, throughput);
     writer.add("epoch", step, sampler.epoch_progress());
-    record_in_batch_diagnostics(similarities.detach(), masks, batch.layout, config.objective, step, writer);
+    if (config.diagnostics) {
+      at::Tensor gradient = autograd_diagnostics ? similarities.grad() : at::Tensor();
+      record_in_batch_diagnostics(similarities.detach(), gradient, normalisers, masks, batch.layout, config.objective,
+                                  step, writer);
+    }
 
     if (config.probe.every > 0 && (step % config.probe.every == 0 || step + 1 == config.steps))
       store.append_probe_rows(run_id, run_probes(probes, *encoder, dataset, config.objective, step, writer));
