@@ -19,11 +19,24 @@ const char* kUsage =
     "usage: multipos [studio] [--db FILE] [--screenshot FILE.png --frames N]   open the studio\n"
     "       multipos train --config FILE.json --db FILE [--objective NAME|all]   train headless\n"
     "       multipos runs --db FILE                                              list runs\n"
+    "       multipos launch --config FILE.json --db FILE --objective a,b|all [--max-concurrent N] [--wait]\n"
+    "                                                          train in background workers, queued\n"
+    "       multipos scheduler --db FILE [--max-concurrent N]    start queued runs, reap dead ones\n"
+    "       multipos stop --db FILE --run ID [--kill]            stop a running run (or cancel a queued one)\n"
+    "       multipos cancel --db FILE --run ID                   cancel a queued run\n"
+    "       multipos doctor --db FILE                            check the database, reap dead runs\n"
+    "       multipos eval --qrels FILE --run-file FILE                           trec_eval-style scores\n"
     "       multipos help                                                        this text\n";
 
 int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "train") return multipos::app::train_command(rest);
   if (command == "runs") return multipos::app::runs_command(rest);
+  if (command == "launch") return multipos::app::launch_command(rest);
+  if (command == "scheduler") return multipos::app::scheduler_command(rest);
+  if (command == "stop") return multipos::app::stop_command(rest);
+  if (command == "cancel") return multipos::app::cancel_command(rest);
+  if (command == "doctor") return multipos::app::doctor_command(rest);
+  if (command == "eval") return multipos::app::eval_command(rest);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

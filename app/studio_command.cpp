@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <set>
 
 #include "app/commands/cli_args.hpp"
 #include "app/platform/glfw_platform.hpp"
@@ -15,23 +16,27 @@ namespace multipos::app {
 namespace {
 
 const char* kUsage =
-    "usage: multipos studio [--db FILE] [--width W] [--height H]\n"
+    "usage: multipos studio [--db FILE] [--width W] [--height H] [--tab TAB]\n"
     "                       [--screenshot FILE.png] [--frames N]\n"
     "  --db FILE          run store to show (default: $XDG_DATA_HOME/multipos/runs.sqlite,\n"
     "                     or ~/.local/share/multipos/runs.sqlite)\n"
     "  --width, --height  window size in pixels (default 1600 x 1000)\n"
     "  --screenshot FILE  render --frames frames (default 5), save the window as PNG, exit\n"
-    "  --frames N         number of frames to render before exiting\n";
+    "  --frames N         number of frames to render before exiting\n"
+    "  --tab TAB          open on a view: curves (default), mass, gradient, inspector\n";
 
 struct StudioArgs {
   std::string db_path;
   std::string screenshot_path;
   int frames = 0;  // 0 = until the window is closed
   int width = 1600, height = 1000;
+  ui::StudioTab tab = ui::StudioTab::curves;
 };
 
+const std::set<std::string> kValueOptions{"db", "screenshot", "frames", "width", "height", "tab"};
+
 StudioArgs parse_args(const std::vector<std::string>& args) {
-  const CliArgs cli(args, {"db", "screenshot", "frames", "width", "height"}, {"help"});
+  const CliArgs cli(args, kValueOptions, {"help"});
   if (!cli.positional().empty()) throw UsageError("unexpected argument '" + cli.positional()[0] + "'");
   StudioArgs parsed;
   parsed.db_path = cli.has("db") ? *cli.get("db") : default_database_path();
@@ -39,6 +44,10 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   parsed.frames = static_cast<int>(cli.integer("frames", parsed.screenshot_path.empty() ? 0 : 5));
   parsed.width = static_cast<int>(cli.integer("width", 1600));
   parsed.height = static_cast<int>(cli.integer("height", 1000));
+  const std::string tab = cli.get_or("tab", "curves");
+  if (!ui::parse_studio_tab(tab, parsed.tab)) {
+    throw UsageError("option --tab: expected curves, mass, gradient or inspector, got '" + tab + "'");
+  }
   if (parsed.frames < 0) throw UsageError("option --frames: expected a count >= 0");
   if (!parsed.screenshot_path.empty() && parsed.frames < 1) {
     throw UsageError("option --frames: a screenshot needs at least one frame");
@@ -74,7 +83,7 @@ int run_studio(Platform& platform, ui::Studio& studio, const StudioArgs& args) {
 int studio_command(const std::vector<std::string>& args) {
   StudioArgs parsed;
   try {
-    if (CliArgs(args, {"db", "screenshot", "frames", "width", "height"}, {"help"}).has("help")) {
+    if (CliArgs(args, kValueOptions, {"help"}).has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
     }
@@ -105,7 +114,10 @@ int studio_command(const std::vector<std::string>& args) {
   }
   ui::apply_studio_style(scale);
 
-  ui::Studio studio({parsed.db_path});
+  ui::StudioOptions options;
+  options.db_path = parsed.db_path;
+  options.initial_tab = parsed.tab;
+  ui::Studio studio(options);
   if (!parsed.screenshot_path.empty()) {
     // A screenshot should show the data, not the instant before the first poll answered.
     studio.wait_for_first_poll(std::chrono::seconds(10));

@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include "ui/plot/palette.hpp"
+#include "ui/series_descriptions.hpp"
 
 namespace multipos::ui {
 
@@ -49,8 +50,11 @@ void LossChartPanel::draw_controls(const RunViewModel& model, const RunSelection
         series_name_ = name;
         plot_.fit();
       }
+      series_tooltip(name);
     }
     ImGui::EndCombo();
+  } else {
+    series_tooltip(series_name_);  // the closed combo explains the series it shows
   }
   ImGui::SameLine();
   ImGui::TextUnformatted("Smoothing");

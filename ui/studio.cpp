@@ -12,8 +12,24 @@
 
 namespace multipos::ui {
 
+bool parse_studio_tab(const std::string& name, StudioTab& tab) {
+  static const std::pair<const char*, StudioTab> kTabs[] = {
+      {"curves", StudioTab::curves}, {"mass", StudioTab::mass},
+      {"gradient", StudioTab::gradient}, {"inspector", StudioTab::inspector}};
+  for (const auto& [text, value] : kTabs) {
+    if (name == text) {
+      tab = value;
+      return true;
+    }
+  }
+  return false;
+}
+
 Studio::Studio(StudioOptions options)
     : options_(std::move(options)),
+      inspector_(options_.db_path),
+      requested_tab_(options_.initial_tab),
+      has_requested_tab_(options_.initial_tab != StudioTab::curves),
       poller_(std::make_unique<StorePoller>(options_.db_path, options_.poll_interval)) {
   log_.add(LogLevel::info, "Studio reading " + options_.db_path);
 }
@@ -99,38 +115,70 @@ void Studio::draw_header() {
 }
 
 void Studio::draw_panels() {
+  // Runs table and log share the top row; the views below get the whole width, because the
+  // small multiples and the inspector's per-run columns need it more than the log does.
   const ImGuiStyle& style = ImGui::GetStyle();
   const float splitter_size = std::max(6.0f, style.ItemSpacing.y);
   const float status_height = ImGui::GetFrameHeight() + style.ItemSpacing.y;
   const ImVec2 available = ImGui::GetContentRegionAvail();
-  // Vertical budget: runs table, splitter, chart row; item spacing sits between each.
+  // Vertical budget: top row, splitter, views; item spacing sits between each.
   const float panes_height =
       std::max(100.0f, available.y - status_height - splitter_size - 2 * style.ItemSpacing.y);
   const float min_pane = ImGui::GetFrameHeight() * 4;
-  const float runs_height = std::round(panes_height * runs_fraction_);
+  const float top_height = std::round(panes_height * top_fraction_);
   const ImGuiWindowFlags child_flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
 
-  ImGui::BeginChild("##runs", ImVec2(0, runs_height), true, child_flags);
+  const float row_width = available.x - splitter_size - 2 * style.ItemSpacing.x;
+  const float table_width = std::round(row_width * table_fraction_);
+  ImGui::BeginChild("##runs", ImVec2(table_width, top_height), true, child_flags);
   runs_table_.draw(model_, selection_);
   ImGui::EndChild();
-  splitter("##split_runs", false, splitter_size, panes_height, min_pane, runs_fraction_);
-
-  const float bottom_height = panes_height - runs_height;
-  const float row_width = available.x - splitter_size - 2 * style.ItemSpacing.x;
-  const float chart_width = std::round(row_width * chart_fraction_);
-  ImGui::BeginChild("##chart", ImVec2(chart_width, bottom_height), true, child_flags);
-  chart_.draw(model_, selection_);
+  ImGui::SameLine();
+  ImGui::BeginChild("##split_top_area", ImVec2(splitter_size, top_height), false, child_flags);
+  splitter("##split_top", true, splitter_size, row_width, min_pane * 2, table_fraction_);
   ImGui::EndChild();
   ImGui::SameLine();
-  ImGui::BeginChild("##split_chart_area", ImVec2(splitter_size, bottom_height), false, child_flags);
-  splitter("##split_chart", true, splitter_size, row_width, min_pane * 2, chart_fraction_);
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("##log", ImVec2(0, bottom_height), true, child_flags);
+  ImGui::BeginChild("##log", ImVec2(0, top_height), true, child_flags);
   log_panel_.draw(log_);
+  ImGui::EndChild();
+  splitter("##split_views", false, splitter_size, panes_height, min_pane, top_fraction_);
+
+  ImGui::BeginChild("##views", ImVec2(0, panes_height - top_height), true, child_flags);
+  draw_main_tabs();
   ImGui::EndChild();
 
   draw_status_bar({options_.db_path, health_, model_.runs().size(), model_.point_count(), last_poll_});
+}
+
+void Studio::draw_main_tabs() {
+  struct Tab {
+    StudioTab tab;
+    const char* label;
+    const char* tooltip;
+  };
+  static const Tab kTabs[] = {
+      {StudioTab::curves, "Curves", "Any recorded series (loss, lr, diag/..., probe/..., eval/...) per run"},
+      {StudioTab::mass, "Probability mass", "How each objective spreads softmax mass over a query's positives"},
+      {StudioTab::gradient, "Gradient allocation", "Where each objective sends |dL/ds|: positives by rank, negatives"},
+      {StudioTab::inspector, "Query inspector", "One probe query's passages with score, p and dL/ds per run"},
+  };
+  if (!ImGui::BeginTabBar("##views")) return;
+  for (const Tab& tab : kTabs) {
+    const bool requested = has_requested_tab_ && requested_tab_ == tab.tab;
+    const bool open = ImGui::BeginTabItem(tab.label, nullptr, requested ? ImGuiTabItemFlags_SetSelected : 0);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tab.tooltip);
+    if (!open) continue;
+    active_tab_ = tab.tab;
+    switch (tab.tab) {
+      case StudioTab::curves: chart_.draw(model_, selection_); break;
+      case StudioTab::mass: mass_view_.draw(model_, selection_); break;
+      case StudioTab::gradient: gradient_view_.draw(model_, selection_); break;
+      case StudioTab::inspector: inspector_.draw(model_, selection_); break;
+    }
+    ImGui::EndTabItem();
+  }
+  ImGui::EndTabBar();
+  has_requested_tab_ = false;
 }
 
 void Studio::frame() {

@@ -7,8 +7,11 @@
 #include <memory>
 #include <string>
 
+#include "ui/gradient_view_panel.hpp"
 #include "ui/log_panel.hpp"
 #include "ui/loss_chart_panel.hpp"
+#include "ui/mass_view_panel.hpp"
+#include "ui/query_inspector_panel.hpp"
 #include "ui/run_selection.hpp"
 #include "ui/run_view_model.hpp"
 #include "ui/runs_table_panel.hpp"
@@ -17,9 +20,15 @@
 
 namespace multipos::ui {
 
+// The views of the main area, one tab each.
+enum class StudioTab { curves, mass, gradient, inspector };
+// "curves", "mass", "gradient", "inspector" -> tab; false for anything else.
+bool parse_studio_tab(const std::string& name, StudioTab& tab);
+
 struct StudioOptions {
   std::string db_path;
   std::chrono::milliseconds poll_interval{250};
+  StudioTab initial_tab = StudioTab::curves;
 };
 
 class Studio {
@@ -40,12 +49,20 @@ class Studio {
   const StoreHealth& health() const { return health_; }
   RunsTablePanel& runs_table() { return runs_table_; }
   LossChartPanel& chart() { return chart_; }
+  MassViewPanel& mass_view() { return mass_view_; }
+  GradientViewPanel& gradient_view() { return gradient_view_; }
+  QueryInspectorPanel& inspector() { return inspector_; }
+  // Brings a tab to the front at the next frame (as a click on it would).
+  void show_tab(StudioTab tab) { requested_tab_ = tab; has_requested_tab_ = true; }
+  // The tab drawn by the last frame.
+  StudioTab active_tab() const { return active_tab_; }
 
  private:
   void apply_runs(std::vector<store::RunRecord> runs);
   void apply_health(const StoreHealth& health);
   void draw_header();
   void draw_panels();
+  void draw_main_tabs();
 
   StudioOptions options_;
   RunViewModel model_;
@@ -56,9 +73,15 @@ class Studio {
   bool selected_initially_ = false;
   RunsTablePanel runs_table_;
   LossChartPanel chart_;
+  MassViewPanel mass_view_;
+  GradientViewPanel gradient_view_;
+  QueryInspectorPanel inspector_;  // owns a worker thread reading probe rows
+  StudioTab active_tab_ = StudioTab::curves;
+  StudioTab requested_tab_ = StudioTab::curves;
+  bool has_requested_tab_ = false;
   LogPanel log_panel_;
-  float runs_fraction_ = 0.36f;   // runs table height / (table + chart)
-  float chart_fraction_ = 0.74f;  // chart width / (chart + log)
+  float top_fraction_ = 0.32f;    // top row (runs table, log) height / (top row + views)
+  float table_fraction_ = 0.68f;  // runs table width / (table + log)
   std::unique_ptr<StorePoller> poller_;  // last: its thread starts once the rest exists
 };
 

@@ -9,5 +9,12 @@ namespace multipos::app {
 
 int train_command(const std::vector<std::string>& args);
 int runs_command(const std::vector<std::string>& args);
+// Background workers (worker_commands.cpp).
+int launch_command(const std::vector<std::string>& args);
+int scheduler_command(const std::vector<std::string>& args);
+int stop_command(const std::vector<std::string>& args);
+int cancel_command(const std::vector<std::string>& args);
+int doctor_command(const std::vector<std::string>& args);
+int eval_command(const std::vector<std::string>& args);
 
 }  // namespace multipos::app

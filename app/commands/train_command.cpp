@@ -2,13 +2,12 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <random>
 
 #include "app/commands/cli_args.hpp"
 #include "app/commands/commands.hpp"
+#include "app/commands/run_creation.hpp"
 #include "core/store/run_store.hpp"
 #include "core/train/trainer.hpp"
-#include "core/util/config_reader.hpp"
 
 namespace multipos::app {
 
@@ -22,39 +21,6 @@ const char* kUsage =
     "                      [--steps N] [--seed N] [--lr X] [--batch-queries N] [--device auto|cpu|cuda]\n"
     "                      [--name TEXT] [--set key.path=JSON ...] [--quiet]\n"
     "       multipos train --db FILE --run ID      (train a run already created in the store)\n";
-
-// Sets a dotted path ("optimizer.lr") of the config to a value parsed as JSON (or kept as text).
-void apply_override(nlohmann::json& config, const std::string& assignment) {
-  auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError("--set expects key.path=value, got '" + assignment + "'");
-  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-  if (value.is_discarded()) value = text;
-  nlohmann::json* node = &config;
-  for (size_t start = 0;;) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object()) *node = nlohmann::json::object();
-    node = &(*node)[key];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  *node = value;
-}
-
-std::vector<std::string> objective_list(const std::string& text) {
-  if (text == "all") return objectives::objective_names();
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!name.empty()) names.push_back(name);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return names;
-}
 
 std::string format_duration(double seconds) {
   char text[32];
@@ -95,9 +61,9 @@ int train_stored_run(store::RunStore& store, int64_t run_id, bool quiet) {
 }  // namespace
 
 int train_command(const std::vector<std::string>& args) {
-  CliArgs cli(args, {"config", "db", "objective", "steps", "seed", "lr", "batch-queries", "device", "name", "run", "set",
-                     "group"},
-              {"quiet", "help"});
+  std::set<std::string> valued = run_config_options();
+  valued.insert({"db", "run"});
+  CliArgs cli(args, valued, {"quiet", "help"});
   if (cli.has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -109,57 +75,7 @@ int train_command(const std::vector<std::string>& args) {
   store::RunStore store(db);
   if (auto run = cli.get("run")) return train_stored_run(store, cli.integer("run", 0), quiet);
 
-  std::string source = cli.get_or("config", "(defaults)");
-  nlohmann::json config = cli.get("config") ? util::ConfigReader::load_file(source) : nlohmann::json::object();
-  if (!config.is_object()) throw util::ConfigError(source + ": the config must be a JSON object");
-  if (cli.get("steps")) config["steps"] = cli.integer("steps", 0);
-  if (cli.get("seed")) config["seed"] = cli.integer("seed", 0);
-  if (cli.get("lr")) config["optimizer"]["lr"] = cli.number("lr", 0);
-  if (cli.get("batch-queries")) config["batch"]["queries"] = cli.integer("batch-queries", 0);
-  if (auto device = cli.get("device")) config["device"] = *device;
-  if (auto name = cli.get("name")) config["name"] = *name;
-  if (auto assignment = cli.get("set")) apply_override(config, *assignment);
-
-  std::vector<std::string> names;
-  if (auto list = cli.get("objective")) {
-    names = objective_list(*list);
-  } else if (config.contains("objective")) {
-    names = {""};  // keep the config's own objective object
-  } else {
-    names = {"infonce"};
-  }
-  if (names.empty()) throw UsageError("--objective names no objective");
-
-  // Validate every run's config before creating any, so a typo creates nothing.
-  std::vector<train::TrainConfig> resolved;
-  for (const auto& name : names) {
-    nlohmann::json one = config;
-    if (!name.empty()) {
-      nlohmann::json objective = one.contains("objective") && one["objective"].is_object() ? one["objective"] : nlohmann::json::object();
-      objective["name"] = name;
-      one["objective"] = objective;
-      if (names.size() > 1 || !config.contains("name")) {
-        std::string base = config.value("name", std::string());
-        one["name"] = base.empty() ? name : base + "/" + name;
-      }
-    }
-    resolved.push_back(train::train_config_from_json(one, source));
-  }
-  std::string group = cli.get_or("group", "");
-  if (group.empty() && resolved.size() > 1) group = "group-" + std::to_string(std::random_device{}() % 1000000);
-
-  std::vector<int64_t> run_ids;
-  for (const auto& run_config : resolved) {
-    store::NewRun run;
-    run.name = run_config.name;
-    run.objective = run_config.objective.name;
-    run.dataset = train::dataset_label(run_config);
-    run.config_json = train::to_json(run_config).dump();
-    run.seed = static_cast<int64_t>(run_config.seed);
-    run.group_id = group;
-    run.total_steps = run_config.steps;
-    run_ids.push_back(store.create_run(run));
-  }
+  std::vector<int64_t> run_ids = create_runs_from_cli(cli, store);
   int status = 0;
   for (int64_t run_id : run_ids) {
     if (g_stop_requested) {

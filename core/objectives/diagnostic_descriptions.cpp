@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <map>
 
-#include "core/objectives/diagnostics.hpp"
+#include "core/objectives/diagnostic_descriptions.hpp"
 
 namespace multipos::objectives {
 

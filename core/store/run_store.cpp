@@ -218,6 +218,51 @@ std::vector<RunRecord> RunStore::list_runs() const {
   return runs;
 }
 
+std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int max_running) {
+  Transaction transaction(impl_->db, path_);
+  Statement count(impl_->db, path_, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND host = ?");
+  count.bind(1, host);
+  if (!count.step() || count.int_at(0) >= max_running) return std::nullopt;
+  Statement oldest(impl_->db, path_, "SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1");
+  if (!oldest.step()) return std::nullopt;
+  int64_t run_id = oldest.int_at(0);
+  Statement claim(impl_->db, path_,
+                  "UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, pid = 0, host = ?,"
+                  " error = '', finished_at = 0 WHERE id = ?");
+  double now = now_seconds();
+  claim.bind(1, now).bind(2, now).bind(3, host).bind(4, run_id).run();
+  transaction.commit();
+  return run_id;
+}
+
+bool RunStore::record_worker_pid(int64_t run_id, int64_t pid) {
+  Statement update(impl_->db, path_, "UPDATE runs SET pid = ? WHERE id = ? AND status = 'running' AND pid = 0");
+  update.bind(1, pid).bind(2, run_id).run();
+  return sqlite3_changes(impl_->db) == 1;
+}
+
+bool RunStore::fail_if_running(int64_t run_id, int64_t expected_pid, const std::string& error) {
+  Statement update(impl_->db, path_,
+                   "UPDATE runs SET status = 'failed', finished_at = ?, error = ?"
+                   " WHERE id = ? AND status = 'running' AND pid = ?");
+  update.bind(1, now_seconds()).bind(2, error).bind(3, run_id).bind(4, expected_pid).run();
+  return sqlite3_changes(impl_->db) == 1;
+}
+
+bool RunStore::cancel_if_queued(int64_t run_id, const std::string& reason) {
+  Statement update(impl_->db, path_,
+                   "UPDATE runs SET status = 'stopped', finished_at = ?, error = ? WHERE id = ? AND status = 'queued'");
+  update.bind(1, now_seconds()).bind(2, reason).bind(3, run_id).run();
+  return sqlite3_changes(impl_->db) == 1;
+}
+
+std::string RunStore::integrity_check() const {
+  Statement check(impl_->db, path_, "PRAGMA integrity_check");
+  std::string report;
+  while (check.step()) report += (report.empty() ? "" : "\n") + check.text_at(0);
+  return report;
+}
+
 void RunStore::append_scalars(int64_t run_id, const std::vector<ScalarRow>& rows) {
   if (rows.empty()) return;
   Transaction transaction(impl_->db, path_);

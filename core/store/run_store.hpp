@@ -122,6 +122,21 @@ class RunStore {
   std::optional<RunRecord> find_run(int64_t run_id) const;
   std::vector<RunRecord> list_runs() const;
 
+  // --- worker life cycle (core/runs). Each is one conditional UPDATE, so a scheduler, a doctor
+  // and the worker itself can race on the same run and exactly one transition wins.
+  // In one write transaction: when fewer than `max_running` runs of `host` are running, marks
+  // the oldest queued run running on `host` with pid 0 ("starting") and returns its id.
+  std::optional<int64_t> claim_next_queued(const std::string& host, int max_running);
+  // Records the spawned worker's pid on a run claimed above; false when the run is no longer a
+  // claimed (running, pid 0) run, e.g. the worker already finished or someone reaped it.
+  bool record_worker_pid(int64_t run_id, int64_t pid);
+  // Marks a running run failed with `error` only while it is still running with `expected_pid`.
+  bool fail_if_running(int64_t run_id, int64_t expected_pid, const std::string& error);
+  // Marks a queued run stopped with `reason`; false when it was no longer queued.
+  bool cancel_if_queued(int64_t run_id, const std::string& reason);
+  // PRAGMA integrity_check: "ok" or the problems it reports, one per line.
+  std::string integrity_check() const;
+
   // --- series (writers batch: one transaction per call)
   void append_scalars(int64_t run_id, const std::vector<ScalarRow>& rows);
   // Points with row_id > after_row_id, oldest first, at most `limit` rows; run_id 0 = every run.

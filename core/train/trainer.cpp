@@ -114,6 +114,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
   };
   configure_threads(config.threads);
   at::manual_seed(config.seed);
+  store.mark_started(run_id, getpid(), host_name());  // first heartbeat before the slow loading
 
   data::Dataset dataset = data::load_dataset(config.dataset, "run " + std::to_string(run_id) + " config");
   std::shared_ptr<model::Encoder> encoder =
@@ -137,7 +138,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
   std::mt19937_64 batch_rng(config.seed * 7919 + 17);
   ProbeSet probes = make_probe_set(dataset, candidates, config.probe, config.seed);
 
-  store.mark_started(run_id, getpid(), host_name());
+  store.heartbeat(run_id);
   message("training " + config.objective.name + " on " + dataset.name + " (" + std::to_string(dataset.train_queries.size()) +
           " training queries, " + std::to_string(num_passages) + " passages) on " + encoder->device().str());
   ScalarWriter writer(store, run_id, config.flush_every);

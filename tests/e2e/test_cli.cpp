@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -78,14 +79,19 @@ TEST(Cli, OneRunPerObjectiveInASharedGroup) {
   ASSERT_EQ(train.status, 0) << train.output;
   RunStore store(db, RunStore::Mode::read_only);
   auto runs = store.list_runs();
-  ASSERT_EQ(runs.size(), 3u);
+  ASSERT_EQ(runs.size(), 4u) << "three objectives and their BM25 baseline";
   EXPECT_FALSE(runs[0].group_id.empty());
   for (const auto& r : runs) {
     EXPECT_EQ(r.group_id, runs[0].group_id);
     EXPECT_EQ(r.seed, runs[0].seed);
-    EXPECT_EQ(r.status, "finished");
+    EXPECT_EQ(r.status, "finished") << r.objective << ": " << r.error;
   }
   EXPECT_EQ(runs[1].objective, "jointlh");
+  EXPECT_EQ(runs[3].objective, "bm25");
+  auto baseline = store.evaluations(runs[3].id, "dev");
+  ASSERT_FALSE(baseline.empty()) << "the baseline is evaluated on the runs' eval split";
+  EXPECT_TRUE(std::any_of(baseline.begin(), baseline.end(),
+                          [](const auto& row) { return row.metric == "ndcg_cut_10" && row.query_id.empty(); }));
 }
 
 TEST(Cli, BadConfigNamesFileAndFieldAndCreatesNothing) {
@@ -174,3 +180,18 @@ TEST(Cli, StudioScreenshotOfALiveRun) {
   EXPECT_GT(run_after.last_step, last_step);
 }
 #endif
+
+TEST(Cli, EvalScoresARunFileLikeTrecEval) {
+  const std::string fixtures = std::string(MULTIPOS_SOURCE_DIR) + "/tests/eval/fixtures/";
+  Result eval = run("eval --qrels \"" + fixtures + "synthetic.qrels\" --run-file \"" + fixtures +
+                    "synthetic.run\" --measures ndcg_cut_10,map --per-query");
+  ASSERT_EQ(eval.status, 0) << eval.output;
+  // Values from trec_eval (pytrec_eval-terrier), kept in tests/eval/fixtures/trec_eval_fixture.json.
+  EXPECT_TRUE(contains(eval.output, "ndcg_cut_10           \tq1\t0.3902")) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "map                   \tq4\t0.4167")) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "num_q                 \tall\t5")) << eval.output;
+
+  Result missing = run("eval --qrels \"" + fixtures + "absent.qrels\" --run-file \"" + fixtures + "synthetic.run\"");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_TRUE(contains(missing.output, "absent.qrels")) << missing.output;
+}

@@ -1,0 +1,74 @@
+// A stacked-area chart for one small multiple: filled bands (bottom to top) and overlay lines
+// over shared x/y ranges given by the caller (so every run's chart uses the same scale), a title,
+// 1-2-5 ticks, per-column averaging so the draw cost follows the width in pixels, and a cursor
+// shared between charts: hovering one chart moves the cursor line in all of them. UI thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+namespace multipos::ui::plot {
+
+struct AreaBand {
+  const double* lower = nullptr;  // parallel to StackedAreaData::xs
+  const double* upper = nullptr;
+  ImU32 fill = IM_COL32_WHITE;
+  std::string label;
+};
+
+struct AreaLine {
+  const double* ys = nullptr;
+  const double* readout = nullptr;  // printed at the cursor instead of ys when set (raw counts)
+  ImU32 color = IM_COL32_WHITE;
+  float thickness = 1.5f;
+  bool dashed = false;
+  std::string label;
+};
+
+// What one chart draws; pointers are read during draw() only.
+struct StackedAreaData {
+  const double* xs = nullptr;  // ascending
+  std::size_t count = 0;
+  std::vector<AreaBand> bands;
+  std::vector<AreaLine> lines;
+  uint64_t version = 0;  // change whenever the arrays change: keys the averaged copy
+};
+
+struct AxisRange {
+  double min = 0, max = 1;
+};
+
+// The cursor shared by a set of charts, in x units; NaN when the mouse is over none of them.
+struct SharedCursor {
+  double x = 0;
+  bool active = false;
+  bool set_this_frame = false;  // a chart was hovered during this frame
+};
+
+class StackedAreaPlot {
+ public:
+  void draw(const char* id, const std::string& title, ImU32 title_color, const std::string& subtitle,
+            const StackedAreaData& data, AxisRange x, AxisRange y, ImVec2 size, SharedCursor& cursor,
+            const char* empty_message = "No data");
+
+ private:
+  struct Geometry;
+  const std::vector<std::vector<double>>& averaged(const StackedAreaData& data, AxisRange x, int columns);
+  void draw_bands(const Geometry& g, ImDrawList& draw, const StackedAreaData& data) const;
+  void draw_lines(const Geometry& g, ImDrawList& draw, const StackedAreaData& data) const;
+  void draw_tooltip(const std::string& title, const StackedAreaData& data, double cursor_x) const;
+
+  // Averaged copy: [0] = x, then lower/upper per band, then one per line.
+  std::vector<std::vector<double>> columns_;
+  uint64_t cached_version_ = ~uint64_t{0};
+  const double* cached_xs_ = nullptr;
+  std::size_t cached_count_ = 0;
+  double cached_min_ = 0, cached_max_ = 0;
+  int cached_columns_ = 0;
+};
+
+}  // namespace multipos::ui::plot

@@ -1,0 +1,57 @@
+// The query inspector: pick one probe query (searchable list of the selected runs' probe query
+// ids) and a probe step (slider, following the latest step until moved), and read its passages,
+// positives first, with grade, label source and false-positive flag, and per selected run the
+// score, the probability p (with a bar) and dL/ds at that step. Rows come from a ProbeCache, so
+// the UI thread never waits on SQLite: cells fill in when the worker answers. UI thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ui/probe_cache.hpp"
+#include "ui/query_inspector_model.hpp"
+#include "ui/run_selection.hpp"
+#include "ui/run_view_model.hpp"
+
+namespace multipos::ui {
+
+class QueryInspectorPanel {
+ public:
+  explicit QueryInspectorPanel(std::string db_path) : cache_(std::move(db_path)) {}
+
+  // Draws into the current window/child, filling the available region.
+  void draw(const RunViewModel& model, const RunSelection& selection);
+
+  const std::string& query() const { return query_; }
+  void set_query(std::string query_id) { query_ = std::move(query_id); }
+  // -1 follows the latest probe step.
+  void set_step(int64_t step) { step_ = step; }
+  int64_t shown_step() const { return shown_step_; }
+  ProbeCache& cache() { return cache_; }
+  // The table drawn last frame (for tests).
+  const InspectorTable& table() const { return table_; }
+
+ private:
+  struct RunColumn {
+    int64_t run_id = 0;
+    int64_t step = -1;  // the run's probe step shown (at or before the chosen step), -1 = none
+    std::string title;
+  };
+
+  void draw_query_list(const std::vector<std::string>& query_ids);
+  void draw_step_bar(const std::vector<int64_t>& steps);
+  void draw_table(const std::vector<RunColumn>& columns);
+  void draw_totals_row(const std::vector<RunColumn>& columns);
+  void draw_passage_row(const InspectorRow& row, const std::vector<RunColumn>& columns);
+  void keep_indexes_fresh(const RunViewModel& model, const std::vector<int64_t>& run_ids);
+
+  ProbeCache cache_;
+  std::string query_;
+  std::string filter_;
+  int64_t step_ = -1;        // chosen step, -1 = latest
+  int64_t shown_step_ = -1;  // the step drawn last frame
+  InspectorTable table_;
+};
+
+}  // namespace multipos::ui
