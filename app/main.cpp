@@ -26,6 +26,7 @@ const char* kUsage =
     "       multipos cancel --db FILE --run ID                   cancel a queued run\n"
     "       multipos doctor --db FILE                            check the database, reap dead runs\n"
     "       multipos eval --qrels FILE --run-file FILE                           trec_eval-style scores\n"
+    "       multipos data stats PATH|wordnet|synthetic [--json]                  dataset summary\n"
     "       multipos help                                                        this text\n";
 
 int dispatch(const std::string& command, const std::vector<std::string>& rest) {
@@ -37,6 +38,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "cancel") return multipos::app::cancel_command(rest);
   if (command == "doctor") return multipos::app::doctor_command(rest);
   if (command == "eval") return multipos::app::eval_command(rest);
+  if (command == "data") return multipos::app::data_command(rest);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -6,8 +6,12 @@
 #include <memory>
 #include <set>
 
+#include <imgui.h>
+
 #include "app/commands/cli_args.hpp"
+#include "app/commands/run_creation.hpp"
 #include "app/platform/glfw_platform.hpp"
+#include "core/store/run_store.hpp"
 #include "ui/studio.hpp"
 #include "ui/studio_style.hpp"
 
@@ -17,13 +21,14 @@ namespace {
 
 const char* kUsage =
     "usage: multipos studio [--db FILE] [--width W] [--height H] [--tab TAB]\n"
-    "                       [--screenshot FILE.png] [--frames N]\n"
+    "                       [--screenshot FILE.png] [--frames N] [--new-runs]\n"
     "  --db FILE          run store to show (default: $XDG_DATA_HOME/multipos/runs.sqlite,\n"
     "                     or ~/.local/share/multipos/runs.sqlite)\n"
     "  --width, --height  window size in pixels (default 1600 x 1000)\n"
     "  --screenshot FILE  render --frames frames (default 5), save the window as PNG, exit\n"
     "  --frames N         number of frames to render before exiting\n"
-    "  --tab TAB          open on a view: curves (default), mass, gradient, inspector\n";
+    "  --tab TAB          open on a view: curves (default), mass, gradient, inspector, compare\n"
+    "  --new-runs         open the New runs panel (preset, objectives, steps, ...) at start\n";
 
 struct StudioArgs {
   std::string db_path;
@@ -31,12 +36,14 @@ struct StudioArgs {
   int frames = 0;  // 0 = until the window is closed
   int width = 1600, height = 1000;
   ui::StudioTab tab = ui::StudioTab::curves;
+  bool new_runs = false;
 };
 
 const std::set<std::string> kValueOptions{"db", "screenshot", "frames", "width", "height", "tab"};
+const std::set<std::string> kSwitches{"help", "new-runs"};
 
 StudioArgs parse_args(const std::vector<std::string>& args) {
-  const CliArgs cli(args, kValueOptions, {"help"});
+  const CliArgs cli(args, kValueOptions, kSwitches);
   if (!cli.positional().empty()) throw UsageError("unexpected argument '" + cli.positional()[0] + "'");
   StudioArgs parsed;
   parsed.db_path = cli.has("db") ? *cli.get("db") : default_database_path();
@@ -44,9 +51,10 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   parsed.frames = static_cast<int>(cli.integer("frames", parsed.screenshot_path.empty() ? 0 : 5));
   parsed.width = static_cast<int>(cli.integer("width", 1600));
   parsed.height = static_cast<int>(cli.integer("height", 1000));
+  parsed.new_runs = cli.has("new-runs");
   const std::string tab = cli.get_or("tab", "curves");
   if (!ui::parse_studio_tab(tab, parsed.tab)) {
-    throw UsageError("option --tab: expected curves, mass, gradient or inspector, got '" + tab + "'");
+    throw UsageError("option --tab: expected curves, mass, gradient, inspector or compare, got '" + tab + "'");
   }
   if (parsed.frames < 0) throw UsageError("option --frames: expected a count >= 0");
   if (!parsed.screenshot_path.empty() && parsed.frames < 1) {
@@ -58,13 +66,57 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
+// The "New runs" panel's arguments as `multipos launch` options, so the studio resolves and
+// validates configs exactly as the CLI does (create_runs_from_cli).
+CliArgs launch_args(const ui::LaunchRequest& request, bool validate_only) {
+  std::string objectives;
+  for (const auto& name : request.objectives) objectives += (objectives.empty() ? "" : ",") + name;
+  char lr[64];
+  std::snprintf(lr, sizeof lr, "%.17g", request.lr);
+  std::vector<std::string> args = {"--config", request.preset_path,           "--objective", objectives,
+                                   "--steps",  std::to_string(request.steps), "--seed",      std::to_string(request.seed),
+                                   "--lr",     lr,                            "--device",    request.device};
+  // Checking must not build a BM25 index: the baseline is a side effect, not part of the config.
+  if (validate_only) args.insert(args.end(), {"--baseline", "none"});
+  return CliArgs(args, run_config_options(), {});
+}
+
+// Run creation for the studio: the CLI's own path. The studio's ui library cannot link it (it
+// pulls in LibTorch through the trainer's config code), so it is injected from here.
+ui::RunFactory cli_run_factory() {
+  ui::RunFactory factory;
+  factory.validate = [](const ui::LaunchRequest& request) -> std::vector<std::string> {
+    try {
+      // A scratch in-memory store: every config is resolved and validated, nothing is kept.
+      store::RunStore scratch(":memory:");
+      create_runs_from_cli(launch_args(request, true), scratch);
+      return {};
+    } catch (const std::exception& error) {
+      return {error.what()};
+    }
+  };
+  factory.create = [](const ui::LaunchRequest& request, store::RunStore& store) {
+    return create_runs_from_cli(launch_args(request, false), store);
+  };
+  return factory;
+}
+
 // The frame loop; returns the exit code.
 int run_studio(Platform& platform, ui::Studio& studio, const StudioArgs& args) {
+  // A screenshot waits (a bounded time) for views computed in the background, e.g. Compare's tests.
+  const auto settle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (int frame = 1;; ++frame) {
     if (!platform.begin_frame()) return 0;
     studio.frame();
     platform.end_frame();
-    const bool last = args.frames > 0 && frame >= args.frames;
+    if (auto png = studio.take_png_request()) {  // "Save PNG": the frame just drawn, before present
+      std::string error;
+      const bool ok = platform.save_screenshot(*png, error);
+      studio.png_written(*png, ok, error);
+    }
+    const bool settled = args.screenshot_path.empty() || !studio.view_loading() ||
+                         std::chrono::steady_clock::now() > settle_deadline;
+    const bool last = args.frames > 0 && frame >= args.frames && settled;
     if (last && !args.screenshot_path.empty()) {
       std::string error;
       if (!platform.save_screenshot(args.screenshot_path, error)) {
@@ -83,7 +135,7 @@ int run_studio(Platform& platform, ui::Studio& studio, const StudioArgs& args) {
 int studio_command(const std::vector<std::string>& args) {
   StudioArgs parsed;
   try {
-    if (CliArgs(args, kValueOptions, {"help"}).has("help")) {
+    if (CliArgs(args, kValueOptions, kSwitches).has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
     }
@@ -117,10 +169,14 @@ int studio_command(const std::vector<std::string>& args) {
   ui::StudioOptions options;
   options.db_path = parsed.db_path;
   options.initial_tab = parsed.tab;
+  options.run_factory = cli_run_factory();
   ui::Studio studio(options);
+  if (parsed.new_runs) studio.launch_panel().open();
   if (!parsed.screenshot_path.empty()) {
     // A screenshot should show the data, not the instant before the first poll answered.
     studio.wait_for_first_poll(std::chrono::seconds(10));
+    // ... nor a tooltip of wherever the display's pointer happens to be (Xvfb: the center).
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NoMouse;
   }
   return run_studio(*platform, studio, parsed);
 }

@@ -22,6 +22,7 @@ class LossChartPanel {
   const std::string& series_name() const { return series_name_; }
   void set_series_name(std::string name) { series_name_ = std::move(name); }
   void set_smoothing(float weight) { smoothing_ = weight; }
+  float smoothing() const { return smoothing_; }  // the CSV export writes the curves as drawn
   plot::LinePlot& plot() { return plot_; }
 
  private:

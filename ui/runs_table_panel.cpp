@@ -73,24 +73,61 @@ void draw_progress(float fraction, const std::string& text) {
 
 }  // namespace
 
+void RunsTablePanel::draw_row_menu(const store::RunRecord& run) {
+  if (!ImGui::BeginPopupContextItem("##row_menu")) return;
+  ImGui::TextDisabled("Run #%lld %s", static_cast<long long>(run.id), run.name.c_str());
+  ImGui::Separator();
+  const bool running = run.status == "running", queued = run.status == "queued";
+  if (ImGui::MenuItem("Stop (SIGTERM)", nullptr, false, running)) request(RunAction::Kind::stop, run.id);
+  if (ImGui::MenuItem("Cancel", nullptr, false, queued)) request(RunAction::Kind::cancel, run.id);
+  ImGui::Separator();
+  if (ImGui::MenuItem("New runs...")) request(RunAction::Kind::new_runs);
+  ImGui::EndPopup();
+}
+
 void RunsTablePanel::draw_toolbar(const RunViewModel& model, RunSelection& selection) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("Runs");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 15);
   char buffer[256];
   const std::size_t length = std::min(filter_.size(), sizeof buffer - 1);
   filter_.copy(buffer, length);
   buffer[length] = '\0';
-  if (ImGui::InputTextWithHint("##filter", "Filter: name, objective, dataset, status", buffer,
+  if (ImGui::InputTextWithHint("##filter", "Filter runs (name, objective, status...)", buffer,
                                sizeof buffer)) {
     filter_ = buffer;
   }
   ImGui::SameLine();
   if (ImGui::Button("Clear selection")) selection.set({});
   ImGui::SameLine();
+  if (ImGui::Button("New runs...")) request(RunAction::Kind::new_runs);
+  // Stop / Cancel act on the selected runs they apply to.
+  std::vector<int64_t> stoppable, cancellable;
+  for (int64_t run_id : selection.ids()) {
+    const store::RunRecord* run = model.find_run(run_id);
+    if (run && (run->status == "running" || run->status == "queued")) stoppable.push_back(run_id);
+    if (run && run->status == "queued") cancellable.push_back(run_id);
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(stoppable.empty());
+  if (ImGui::Button("Stop")) {
+    for (int64_t run_id : stoppable) request(RunAction::Kind::stop, run_id);
+  }
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    ImGui::SetTooltip("Selected running runs: SIGTERM, the worker stops after its current step.\n"
+                      "Selected queued runs: cancelled.");
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(cancellable.empty());
+  if (ImGui::Button("Cancel")) {
+    for (int64_t run_id : cancellable) request(RunAction::Kind::cancel, run_id);
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
   ImGui::AlignTextToFramePadding();
-  ImGui::TextDisabled("%zu of %zu runs shown, %zu selected  (ctrl/shift-click to select several)",
+  ImGui::TextDisabled("%zu of %zu shown, %zu selected  (ctrl/shift-click: several)",
                       shown_count_, model.runs().size(), selection.ids().size());
 }
 
@@ -123,6 +160,7 @@ void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selecti
     const ImGuiIO& io = ImGui::GetIO();
     selection.click(run.id, io.KeyCtrl, io.KeyShift, visible_order);
   }
+  draw_row_menu(run);
   if (!run.error.empty() && ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);

@@ -2,21 +2,46 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <imgui.h>
 
+#include "core/runs/process.hpp"
 #include "ui/splitter.hpp"
 #include "ui/status_bar.hpp"
 
 namespace multipos::ui {
 
+namespace {
+
+const std::pair<const char*, StudioTab> kTabNames[] = {
+    {"curves", StudioTab::curves},       {"mass", StudioTab::mass},         {"gradient", StudioTab::gradient},
+    {"inspector", StudioTab::inspector}, {"compare", StudioTab::compare}};
+
+std::string this_executable() {
+  try {
+    return runs::current_executable();
+  } catch (const std::exception&) {
+    return "";  // only used to find the assets; the compiled-in source path remains
+  }
+}
+
+RunControlOptions run_control_options(const StudioOptions& options) {
+  RunControlOptions control;
+  control.db_path = options.db_path;
+  control.worker_executable = options.worker_executable;
+  control.factory = options.run_factory;
+  control.hand_over_on_exit = options.hand_over_queue_on_exit;
+  return control;
+}
+
+}  // namespace
+
 bool parse_studio_tab(const std::string& name, StudioTab& tab) {
-  static const std::pair<const char*, StudioTab> kTabs[] = {
-      {"curves", StudioTab::curves}, {"mass", StudioTab::mass},
-      {"gradient", StudioTab::gradient}, {"inspector", StudioTab::inspector}};
-  for (const auto& [text, value] : kTabs) {
+  for (const auto& [text, value] : kTabNames) {
     if (name == text) {
       tab = value;
       return true;
@@ -25,13 +50,78 @@ bool parse_studio_tab(const std::string& name, StudioTab& tab) {
   return false;
 }
 
+const char* studio_tab_name(StudioTab tab) {
+  for (const auto& [text, value] : kTabNames) {
+    if (value == tab) return text;
+  }
+  return "view";
+}
+
 Studio::Studio(StudioOptions options)
     : options_(std::move(options)),
       inspector_(options_.db_path),
+      compare_(options_.db_path),
+      launch_panel_(find_assets_dir(options_.assets_dir, this_executable()), &options_.run_factory),
       requested_tab_(options_.initial_tab),
       has_requested_tab_(options_.initial_tab != StudioTab::curves),
+      run_control_(std::make_unique<RunControl>(run_control_options(options_))),
       poller_(std::make_unique<StorePoller>(options_.db_path, options_.poll_interval)) {
   log_.add(LogLevel::info, "Studio reading " + options_.db_path);
+}
+
+void Studio::write_file(const ExportFile& file, const std::string& what) {
+  try {
+    const std::string path = write_export(options_.db_path, file, store::now_seconds());
+    log_.add(LogLevel::info, "Exported " + what + " to " + path);
+  } catch (const std::exception& error) {
+    log_.add(LogLevel::error, "Export of " + what + " failed: " + error.what());
+  }
+}
+
+void Studio::export_curves_csv() {
+  const auto columns = chart_columns(model_, selection_.ids(), chart_.series_name(), chart_.smoothing());
+  if (columns.empty()) {
+    log_.add(LogLevel::warning, "Nothing to export: no selected run has points of " + chart_.series_name());
+    return;
+  }
+  write_file({"curves-" + chart_.series_name(), "csv", curves_csv(columns)},
+             chart_.series_name() + " curves (" + std::to_string(columns.size()) + " runs)");
+}
+
+std::string Studio::request_png() {
+  std::string stem = std::string("studio-") + studio_tab_name(active_tab_);
+  std::error_code error;
+  std::filesystem::create_directories(export_directory(options_.db_path), error);
+  const std::string path = export_path(options_.db_path, stem, "png", store::now_seconds());
+  png_request_ = path;
+  return path;
+}
+
+void Studio::png_written(const std::string& path, bool ok, const std::string& error) {
+  if (ok) log_.add(LogLevel::info, "Saved the window as " + path);
+  else log_.add(LogLevel::error, "Saving " + path + " failed: " + error);
+}
+
+void Studio::handle_requests() {
+  for (const ExportFile& file : compare_.take_exports()) {
+    write_file(file, file.extension == "md" ? "compare table (Markdown)" : "compare table (CSV)");
+  }
+  if (auto request = launch_panel_.take_launch()) run_control_->launch(std::move(*request));
+  for (const RunAction& action : runs_table_.take_actions()) {
+    switch (action.kind) {
+      case RunAction::Kind::new_runs: launch_panel_.open(); break;
+      case RunAction::Kind::stop: run_control_->stop(action.run_id); break;
+      case RunAction::Kind::cancel: run_control_->cancel(action.run_id); break;
+    }
+  }
+  bool changed_runs = false;
+  for (auto& message : run_control_->take_messages()) {
+    log_.add(message.level, std::move(message.text));
+    changed_runs = true;
+  }
+  const std::vector<int64_t> created = run_control_->take_created();
+  select_when_listed_.insert(select_when_listed_.end(), created.begin(), created.end());
+  if (changed_runs) poller_->request_poll();  // show new, started or stopped runs at once
 }
 
 void Studio::apply_health(const StoreHealth& health) {
@@ -64,6 +154,23 @@ void Studio::apply_runs(std::vector<store::RunRecord> runs) {
   }
   model_.set_runs(std::move(runs));
   selection_.retain(model_.runs());
+  if (!select_when_listed_.empty()) {
+    // Just launched: select the new runs and their group (its bm25 baseline) once all are listed.
+    const bool listed = std::all_of(select_when_listed_.begin(), select_when_listed_.end(),
+                                    [&](int64_t id) { return model_.find_run(id) != nullptr; });
+    if (listed) {
+      std::vector<int64_t> ids = select_when_listed_;
+      const std::string group = model_.find_run(ids.front())->group_id;
+      for (const auto& run : model_.runs()) {
+        const bool mate = !group.empty() && run.group_id == group;
+        if (mate && std::find(ids.begin(), ids.end(), run.id) == ids.end()) ids.push_back(run.id);
+      }
+      std::sort(ids.begin(), ids.end());
+      selection_.set(ids);
+      select_when_listed_.clear();
+      selected_initially_ = true;
+    }
+  }
   if (!selected_initially_ && !model_.runs().empty()) {
     // Open on something useful: the newest run and the runs launched with it.
     const auto& runs_now = model_.runs();
@@ -111,6 +218,21 @@ void Studio::draw_header() {
   ImGui::TextUnformatted("multipos studio");
   ImGui::SameLine();
   ImGui::TextDisabled("|  %s", options_.db_path.c_str());
+  // Exports, right-aligned: the Curves data while that view is shown, a PNG of any view.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const bool curves = active_tab_ == StudioTab::curves;
+  const float png_width = ImGui::CalcTextSize("Save PNG").x + style.FramePadding.x * 2;
+  const float csv_width = ImGui::CalcTextSize("Export curves CSV").x + style.FramePadding.x * 2;
+  const float buttons = png_width + (curves ? csv_width + style.ItemSpacing.x : 0);
+  ImGui::SameLine(std::max(0.0f, ImGui::GetWindowContentRegionMax().x - buttons));
+  if (curves) {
+    if (ImGui::Button("Export curves CSV")) export_curves_csv();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The chart's series for the selected runs as drawn (smoothing applied), one column per run");
+    ImGui::SameLine();
+  }
+  if (ImGui::Button("Save PNG")) request_png();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the window as a PNG next to the database (%s/)",
+                                                export_directory(options_.db_path).c_str());
   ImGui::Separator();
 }
 
@@ -161,6 +283,7 @@ void Studio::draw_main_tabs() {
       {StudioTab::mass, "Probability mass", "How each objective spreads softmax mass over a query's positives"},
       {StudioTab::gradient, "Gradient allocation", "Where each objective sends |dL/ds|: positives by rank, negatives"},
       {StudioTab::inspector, "Query inspector", "One probe query's passages with score, p and dL/ds per run"},
+      {StudioTab::compare, "Compare", "Final metrics against a baseline with paired significance tests; config differences"},
   };
   if (!ImGui::BeginTabBar("##views")) return;
   for (const Tab& tab : kTabs) {
@@ -174,6 +297,7 @@ void Studio::draw_main_tabs() {
       case StudioTab::mass: mass_view_.draw(model_, selection_); break;
       case StudioTab::gradient: gradient_view_.draw(model_, selection_); break;
       case StudioTab::inspector: inspector_.draw(model_, selection_); break;
+      case StudioTab::compare: compare_.draw(model_, selection_); break;
     }
     ImGui::EndTabItem();
   }
@@ -193,8 +317,10 @@ void Studio::frame() {
   if (ImGui::Begin("##studio", nullptr, flags)) {
     draw_header();
     draw_panels();
+    launch_panel_.draw();  // a modal: drawn last, over the panels
   }
   ImGui::End();
+  handle_requests();
 }
 
 }  // namespace multipos::ui

@@ -5,15 +5,21 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "ui/compare_panel.hpp"
 #include "ui/gradient_view_panel.hpp"
+#include "ui/launch_panel.hpp"
 #include "ui/log_panel.hpp"
 #include "ui/loss_chart_panel.hpp"
 #include "ui/mass_view_panel.hpp"
 #include "ui/query_inspector_panel.hpp"
 #include "ui/run_selection.hpp"
 #include "ui/run_view_model.hpp"
+#include "ui/run_control.hpp"
 #include "ui/runs_table_panel.hpp"
 #include "ui/store_poller.hpp"
 #include "ui/studio_log.hpp"
@@ -21,14 +27,21 @@
 namespace multipos::ui {
 
 // The views of the main area, one tab each.
-enum class StudioTab { curves, mass, gradient, inspector };
-// "curves", "mass", "gradient", "inspector" -> tab; false for anything else.
+enum class StudioTab { curves, mass, gradient, inspector, compare };
+// "curves", "mass", "gradient", "inspector", "compare" -> tab; false for anything else.
 bool parse_studio_tab(const std::string& name, StudioTab& tab);
+const char* studio_tab_name(StudioTab tab);
 
 struct StudioOptions {
   std::string db_path;
   std::chrono::milliseconds poll_interval{250};
   StudioTab initial_tab = StudioTab::curves;
+  // Creating runs needs the CLI's config resolution, which links LibTorch: the app injects it.
+  // (Braced defaults keep `StudioOptions{db, interval}` free of missing-initializer warnings.)
+  RunFactory run_factory{};
+  std::string assets_dir{};          // "" = found next to the executable (see find_assets_dir)
+  std::string worker_executable{};   // "" = this executable
+  bool hand_over_queue_on_exit = true;
 };
 
 class Studio {
@@ -52,10 +65,23 @@ class Studio {
   MassViewPanel& mass_view() { return mass_view_; }
   GradientViewPanel& gradient_view() { return gradient_view_; }
   QueryInspectorPanel& inspector() { return inspector_; }
+  ComparePanel& compare() { return compare_; }
+  LaunchPanel& launch_panel() { return launch_panel_; }
+  RunControl& run_control() { return *run_control_; }
+  // Exports the Curves chart's data (as drawn) next to the database; logs the path.
+  void export_curves_csv();
+  // Asks for a PNG of the next rendered frame (what the "Save PNG" button does); returns its path.
+  std::string request_png();
+  // The frame loop's side of a PNG request: the path to write after rendering, once.
+  std::optional<std::string> take_png_request() { return std::exchange(png_request_, std::nullopt); }
+  // The frame loop reports whether writing the PNG worked; the studio logs it.
+  void png_written(const std::string& path, bool ok, const std::string& error);
   // Brings a tab to the front at the next frame (as a click on it would).
   void show_tab(StudioTab tab) { requested_tab_ = tab; has_requested_tab_ = true; }
   // The tab drawn by the last frame.
   StudioTab active_tab() const { return active_tab_; }
+  // The shown view still waits for a background answer (screenshots render on until it arrives).
+  bool view_loading() const { return active_tab_ == StudioTab::compare && (compare_.busy() || !compare_.result()); }
 
  private:
   void apply_runs(std::vector<store::RunRecord> runs);
@@ -63,6 +89,8 @@ class Studio {
   void draw_header();
   void draw_panels();
   void draw_main_tabs();
+  void handle_requests();
+  void write_file(const ExportFile& file, const std::string& what);
 
   StudioOptions options_;
   RunViewModel model_;
@@ -76,12 +104,17 @@ class Studio {
   MassViewPanel mass_view_;
   GradientViewPanel gradient_view_;
   QueryInspectorPanel inspector_;  // owns a worker thread reading probe rows
+  ComparePanel compare_;           // owns a worker thread reading evaluations and testing
+  LaunchPanel launch_panel_;
+  std::vector<int64_t> select_when_listed_;  // runs just launched, selected once the poller lists them
+  std::optional<std::string> png_request_;
   StudioTab active_tab_ = StudioTab::curves;
   StudioTab requested_tab_ = StudioTab::curves;
   bool has_requested_tab_ = false;
   LogPanel log_panel_;
   float top_fraction_ = 0.32f;    // top row (runs table, log) height / (top row + views)
   float table_fraction_ = 0.68f;  // runs table width / (table + log)
+  std::unique_ptr<RunControl> run_control_;  // its thread idles until something is launched or stopped
   std::unique_ptr<StorePoller> poller_;  // last: its thread starts once the rest exists
 };
 

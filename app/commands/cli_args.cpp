@@ -78,6 +78,19 @@ double CliArgs::number(const std::string& name, double fallback) const {
   throw UsageError("option --" + name + ": expected a number, got '" + *value + "'");
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
 std::string default_database_path() {
   namespace fs = std::filesystem;
   fs::path base;

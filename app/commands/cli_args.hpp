@@ -36,6 +36,9 @@ class CliArgs {
   std::vector<std::string> positional_;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: the comma lists of --objective and --measures.
+std::vector<std::string> split_list(const std::string& text);
+
 // Default run store: $XDG_DATA_HOME/multipos/runs.sqlite or ~/.local/share/multipos/runs.sqlite
 // (the directory is created).
 std::string default_database_path();

@@ -16,5 +16,6 @@ int stop_command(const std::vector<std::string>& args);
 int cancel_command(const std::vector<std::string>& args);
 int doctor_command(const std::vector<std::string>& args);
 int eval_command(const std::vector<std::string>& args);
+int data_command(const std::vector<std::string>& args);  // data stats (data_command.cpp)
 
 }  // namespace multipos::app

@@ -30,17 +30,7 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
 }
 
 std::vector<std::string> objective_list(const std::string& text) {
-  if (text == "all") return objectives::objective_names();
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!name.empty()) names.push_back(name);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return names;
+  return text == "all" ? objectives::objective_names() : split_list(text);
 }
 
 }  // namespace

@@ -31,6 +31,15 @@ struct Dataset {
 
   std::vector<int32_t> train_queries, dev_queries, test_queries;
 
+  // Optional: passage titles where the source has them (BEIR, Tevatron, WordNet lemmas); either
+  // empty or one per passage. passage_texts already start with the title, so encoders need not.
+  std::vector<std::string> passage_titles;
+  // What loading and label regimes did that whoever reads a run should know (lenient skips,
+  // positives dropped or injected), for logs and `multipos data stats`.
+  std::vector<std::string> notes;
+
+  int16_t intern_label_source(const std::string& source_name);  // its index, appended if new
+
   size_t num_passages() const { return passage_ids.size(); }
   size_t num_queries() const { return query_ids.size(); }
   const std::vector<int32_t>& split(const std::string& name) const;  // train | dev | test

@@ -1,8 +1,13 @@
 #include "core/data/dataset_factory.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "core/data/beir_loader.hpp"
+#include "core/data/label_regime.hpp"
 #include "core/data/synthetic.hpp"
+#include "core/data/tevatron_loader.hpp"
+#include "core/data/wordnet.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::data {
@@ -10,7 +15,7 @@ namespace multipos::data {
 namespace {
 
 SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
+  spec.reject_unknown({"kind", "regime", "noise", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
                        "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "lexical_overlap", "false_positive_rate",
                        "dev_fraction", "test_fraction", "seed"});
   SyntheticConfig c;
@@ -34,13 +39,103 @@ SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
   return c;
 }
 
+// A file or directory the spec names; relative paths are relative to the working directory.
+std::string existing_path(const util::ConfigReader& spec, const std::string& key, bool directory) {
+  if (!spec.has(key)) spec.fail(key, "missing: the dataset's " + std::string(directory ? "directory" : "file"));
+  std::string path = spec.text(key, "");
+  std::error_code error;
+  if (directory ? !std::filesystem::is_directory(path, error) : !std::filesystem::is_regular_file(path, error))
+    spec.fail(key, "'" + path + "' is not " + (directory ? "a directory" : "a file"));
+  return path;
+}
+
+std::vector<std::string> split_names(const util::ConfigReader& spec, const nlohmann::json& node, const std::string& key) {
+  std::vector<std::string> names;
+  if (!node.contains(key)) return names;
+  const auto& list = node.at(key);
+  if (!list.is_array()) spec.fail(key, "expected an array of split names (train, dev, test)");
+  for (const auto& item : list) {
+    if (!item.is_string() || (item != "train" && item != "dev" && item != "test"))
+      spec.fail(key, "expected split names train, dev or test, got " + item.dump());
+    names.push_back(item.get<std::string>());
+  }
+  return names;
+}
+
+Dataset load_beir_spec(const util::ConfigReader& spec, const nlohmann::json& node) {
+  spec.reject_unknown({"kind", "regime", "noise", "path", "lenient", "require_splits"});
+  BeirOptions options;
+  options.lenient = spec.flag("lenient", false);
+  options.require_splits = split_names(spec, node, "require_splits");
+  return load_beir(existing_path(spec, "path", true), options);
+}
+
+Dataset load_tevatron_spec(const util::ConfigReader& spec) {
+  spec.reject_unknown({"kind", "regime", "noise", "path", "dev_path", "lenient"});
+  TevatronOptions options;
+  options.lenient = spec.flag("lenient", false);
+  if (spec.has("dev_path")) options.dev_file = existing_path(spec, "dev_path", false);
+  return load_tevatron(existing_path(spec, "path", false), options);
+}
+
+Dataset load_wordnet_spec(const util::ConfigReader& spec) {
+  spec.reject_unknown({"kind", "regime", "noise", "path", "long_queries", "min_hyponyms", "max_queries",
+                       "max_hard_negatives", "dev_fraction", "test_fraction", "split_by", "seed"});
+  WordNetConfig c;
+  c.long_queries = spec.flag("long_queries", c.long_queries);
+  c.min_hyponyms = static_cast<int>(spec.integer("min_hyponyms", c.min_hyponyms, 1, 1000));
+  c.max_queries = static_cast<int>(spec.integer("max_queries", c.max_queries, 0, 10000000));
+  c.max_hard_negatives = static_cast<int>(spec.integer("max_hard_negatives", c.max_hard_negatives, 0, 100000));
+  c.dev_fraction = spec.number("dev_fraction", c.dev_fraction, 0, 0.5);
+  c.test_fraction = spec.number("test_fraction", c.test_fraction, 0, 0.5);
+  c.split_by = spec.choice("split_by", c.split_by, {"hash", "lexicographer_file"});
+  c.seed = static_cast<uint64_t>(spec.integer("seed", static_cast<int64_t>(c.seed), 0, int64_t{1} << 62));
+  if (spec.has("path")) c.directory = existing_path(spec, "path", true);
+  if (!std::filesystem::exists(c.directory + "/data.noun"))
+    spec.fail("path", "no data.noun in '" + c.directory + "' (install Debian's wordnet-base, or point path at a WordNet dict directory)");
+  return make_wordnet(c);
+}
+
+struct LabelOptions {
+  RegimeConfig regime;
+  NoiseConfig noise;
+};
+
+LabelOptions read_label_options(const util::ConfigReader& spec) {
+  LabelOptions options;
+  const util::ConfigReader regime = spec.child("regime");
+  regime.reject_unknown({"name", "threshold", "max_positives", "seed"});
+  RegimeConfig& r = options.regime;
+  r.regime = parse_regime(regime.choice("name", "as_labelled", {"as_labelled", "human_single", "llm_dense", "mixed"}));
+  r.threshold = static_cast<float>(regime.number("threshold", r.threshold, -1e6, 1e6));
+  r.max_positives = static_cast<int>(regime.integer("max_positives", r.max_positives, 0, 100000));
+  r.seed = static_cast<uint64_t>(regime.integer("seed", static_cast<int64_t>(r.seed), 0, int64_t{1} << 62));
+
+  const util::ConfigReader noise = spec.child("noise");
+  noise.reject_unknown({"false_positive_rate", "drop_rate", "max_positives", "seed"});
+  NoiseConfig& n = options.noise;
+  n.false_positive_rate = noise.number("false_positive_rate", n.false_positive_rate, 0, 0.95);
+  n.drop_rate = noise.number("drop_rate", n.drop_rate, 0, 1);
+  n.max_positives = static_cast<int>(noise.integer("max_positives", n.max_positives, 0, 100000));
+  n.seed = static_cast<uint64_t>(noise.integer("seed", static_cast<int64_t>(n.seed), 0, int64_t{1} << 62));
+  return options;
+}
+
 }  // namespace
 
 Dataset load_dataset(const nlohmann::json& spec, const std::string& source) {
   util::ConfigReader reader(spec, source, "dataset");
-  std::string kind = reader.choice("kind", "synthetic", {"synthetic"});
-  (void)kind;
-  return make_synthetic(synthetic_config(reader));
+  const std::string kind = reader.choice("kind", "synthetic", {"synthetic", "beir", "tevatron", "wordnet"});
+  // Read the label options before loading, so a misspelt field fails fast rather than after a
+  // long load; they are applied (to the train split only) once the dataset is in memory.
+  const LabelOptions labels = read_label_options(reader);
+  Dataset dataset = kind == "beir"       ? load_beir_spec(reader, spec)
+                    : kind == "tevatron" ? load_tevatron_spec(reader)
+                    : kind == "wordnet"  ? load_wordnet_spec(reader)
+                                         : make_synthetic(synthetic_config(reader));
+  apply_regime(dataset, labels.regime);
+  apply_noise(dataset, labels.noise);
+  return dataset;
 }
 
 }  // namespace multipos::data

@@ -1,5 +1,7 @@
-// Builds the dataset a config names: {"kind": "synthetic", ...generator fields}. File formats
-// (BEIR, Tevatron, MS MARCO) and WordNet plug in here as they land.
+// Builds the dataset a config names: {"kind": "synthetic" | "beir" | "tevatron" | "wordnet", ...},
+// then applies the label regime and noise options every kind accepts:
+//   "regime": {"name": "as_labelled|human_single|llm_dense|mixed", "threshold", "max_positives", "seed"}
+//   "noise":  {"false_positive_rate", "drop_rate", "max_positives", "seed"}   (train split only)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,7 +12,13 @@
 
 namespace multipos::data {
 
-// `source` names the config file in errors; throws util::ConfigError naming the field at fault.
+// `source` names the config file in errors; throws util::ConfigError naming the field at fault,
+// and DataError (file:line: field) for a fault inside a data file.
+//   beir:     {"path": DIR, "lenient": false, "require_splits": ["train", ...]}
+//   tevatron: {"path": FILE, "dev_path": FILE, "lenient": false}
+//   wordnet:  {"path": DIR (default /usr/share/wordnet), "long_queries", "min_hyponyms",
+//              "max_queries", "max_hard_negatives", "dev_fraction", "test_fraction", "seed"}
+// Relative paths are relative to the working directory.
 Dataset load_dataset(const nlohmann::json& spec, const std::string& source);
 
 }  // namespace multipos::data

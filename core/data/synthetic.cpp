@@ -207,7 +207,11 @@ Dataset make_synthetic(const SyntheticConfig& config) {
         if (!own.count(passage)) negatives.push_back(passage);
       rng.shuffle(negatives);
       if (!negatives.empty() && rng.bernoulli(config.false_positive_rate)) {
-        dataset.judgments[query].push_back({negatives.back(), 1.0f, 1, true});
+        // Among the LLM labels at a random place: an annotator does not list its mistakes last,
+        // and a wrong label listed last would be cut by max_positives before any objective saw it.
+        auto& judged = dataset.judgments[query];
+        const auto place = 1 + static_cast<std::ptrdiff_t>(rng.below(std::min<size_t>(judged.size(), 4)));
+        judged.insert(judged.begin() + place, {negatives.back(), 1.0f, 1, true});
         negatives.pop_back();
       }
       dataset.hard_negatives.push_back(std::move(negatives));

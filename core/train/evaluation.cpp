@@ -5,7 +5,11 @@
 
 #include <cmath>
 
+#include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
+#include "core/model/checkpoint.hpp"
+#include "core/train/train_config.hpp"
+#include "core/util/config_reader.hpp"
 
 namespace multipos::train {
 
@@ -60,6 +64,26 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
   auto results = eval::exact_search(queries, corpus, options, query_ids, dataset.passage_ids);
   auto run = eval::to_run(results, query_ids, dataset.passage_ids);
   return eval::evaluate(split_qrels(dataset, split), run, eval::parse_measures(training_measures()));
+}
+
+eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, const std::string& split) {
+  auto run = store.find_run(run_id);
+  if (!run) throw std::invalid_argument(store.path() + ": no run " + std::to_string(run_id));
+  const std::string source = "run " + std::to_string(run_id) + " config";
+  TrainConfig config = train_config_from_json(nlohmann::json::parse(run->config_json), source);
+  data::Dataset dataset = data::load_dataset(config.dataset, source);
+  auto encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
+  encoder->move_to(model::preferred_device(config.device));
+  const std::string dir = checkpoint_dir(store.path(), run_id, "final");
+  int64_t step = model::load_checkpoint(*encoder, dir, to_json(config)["encoder"]);
+  auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine");
+  std::vector<store::EvaluationRow> rows;
+  for (size_t m = 0; m < result.measures.size(); ++m) {
+    rows.push_back({step, split, result.measures[m].name(), "", result.mean[m]});
+    for (const auto& query : result.per_query) rows.push_back({step, split, result.measures[m].name(), query.query_id, query.values[m]});
+  }
+  store.append_evaluations(run_id, rows);
+  return result;
 }
 
 }  // namespace multipos::train

@@ -8,6 +8,7 @@
 #include "core/data/dataset.hpp"
 #include "core/eval/metrics.hpp"
 #include "core/model/encoder.hpp"
+#include "core/store/run_store.hpp"
 
 namespace multipos::train {
 
@@ -19,5 +20,10 @@ eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split);
 
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
                                   bool cosine = false, size_t top_k = 100);
+
+// Re-evaluates a stored run from its final checkpoint on `split` (dev or test) and stores the
+// aggregate and per-query metrics at the checkpoint's step. Needs only the run store and the
+// checkpoint beside it; refuses a checkpoint written for another encoder config.
+eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, const std::string& split);
 
 }  // namespace multipos::train

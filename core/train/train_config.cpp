@@ -27,7 +27,7 @@ objectives::ObjectiveConfig read_objective(const nlohmann::json& json, const std
 TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
   ConfigReader root(json, source);
-  root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "steps",
+  root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "checkpoint", "steps",
                        "seed", "device", "threads", "flush_every", "print_every", "diagnostics"});
   TrainConfig config;
   config.name = root.text("name", "");
@@ -67,6 +67,11 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.eval.split = eval.choice("split", config.eval.split, {"dev", "test", "train"});
   config.eval.at_end = eval.flag("at_end", config.eval.at_end);
 
+  ConfigReader checkpoint = root.child("checkpoint");
+  checkpoint.reject_unknown({"every", "at_end"});
+  config.checkpoint.every = checkpoint.integer("every", config.checkpoint.every, 0, int64_t{1} << 40);
+  config.checkpoint.at_end = checkpoint.flag("at_end", config.checkpoint.at_end);
+
   config.steps = root.integer("steps", config.steps, 1, int64_t{1} << 40);
   config.seed = static_cast<uint64_t>(root.integer("seed", static_cast<int64_t>(config.seed), 0, int64_t{1} << 62));
   config.device = root.text("device", config.device);
@@ -97,6 +102,7 @@ nlohmann::json to_json(const TrainConfig& c) {
         {"clip_norm", c.optimizer.clip_norm}}},
       {"probe", {{"every", c.probe.every}, {"queries", c.probe.queries}, {"negatives", c.probe.negatives}}},
       {"eval", {{"every", c.eval.every}, {"split", c.eval.split}, {"at_end", c.eval.at_end}}},
+      {"checkpoint", {{"every", c.checkpoint.every}, {"at_end", c.checkpoint.at_end}}},
       {"steps", c.steps},
       {"seed", c.seed},
       {"device", c.device},
@@ -112,6 +118,10 @@ std::string dataset_label(const TrainConfig& config) {
   if (kind == "synthetic") return "synthetic";
   std::string path = config.dataset.value("path", std::string());
   return path.empty() ? kind : kind + ":" + std::filesystem::path(path).filename().string();
+}
+
+std::string checkpoint_dir(const std::string& db_path, int64_t run_id, const std::string& name) {
+  return db_path + ".checkpoints/run-" + std::to_string(run_id) + "/" + name;
 }
 
 }  // namespace multipos::train

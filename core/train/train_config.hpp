@@ -39,6 +39,11 @@ struct EvalConfig {
   bool at_end = true;
 };
 
+struct CheckpointConfig {
+  int64_t every = 0;        // steps between checkpoints; 0 = only the final one
+  bool at_end = true;
+};
+
 struct TrainConfig {
   std::string name;
   objectives::ObjectiveConfig objective;
@@ -48,6 +53,7 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   ProbeConfig probe;
   EvalConfig eval;
+  CheckpointConfig checkpoint;
   int64_t steps = 300;
   uint64_t seed = 1;
   std::string device = "auto";
@@ -65,5 +71,9 @@ nlohmann::json to_json(const TrainConfig& config);
 
 // A short label of the dataset for the runs table ("synthetic", a folder name, ...).
 std::string dataset_label(const TrainConfig& config);
+
+// Where a run's checkpoints live: beside the run store, "<db>.checkpoints/run-<id>/<name>"
+// with name "final" or "step-<N>".
+std::string checkpoint_dir(const std::string& db_path, int64_t run_id, const std::string& name);
 
 }  // namespace multipos::train

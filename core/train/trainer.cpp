@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/data/dataset_factory.hpp"
+#include "core/model/checkpoint.hpp"
 #include "core/model/encoder.hpp"
 #include "core/objectives/batch.hpp"
 #include "core/objectives/loss.hpp"
@@ -212,6 +213,11 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
     if ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end))
       record_evaluation(evaluate_encoder(*encoder, dataset, config.eval.split, cosine), config.eval.split, step, store,
                         run_id, writer);
+    if ((config.checkpoint.every > 0 && (step + 1) % config.checkpoint.every == 0) || (last && config.checkpoint.at_end)) {
+      const std::string dir = checkpoint_dir(store.path(), run_id, last ? "final" : "step-" + std::to_string(step + 1));
+      model::save_checkpoint(*encoder, dir, step, to_json(config));
+      store.log_event(run_id, "info", "checkpoint written to " + dir);
+    }
     writer.end_step(step);
 
     outcome.steps_done = step + 1;

@@ -195,3 +195,21 @@ TEST(Cli, EvalScoresARunFileLikeTrecEval) {
   EXPECT_NE(missing.status, 0);
   EXPECT_TRUE(contains(missing.output, "absent.qrels")) << missing.output;
 }
+
+TEST(Cli, EvaluatesAStoredRunFromItsCheckpoint) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  ASSERT_EQ(run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective summarglh --steps 20 --quiet").status, 0);
+  Result eval = run("eval --db \"" + db + "\" --run 1 --split test");
+  ASSERT_EQ(eval.status, 0) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "ndcg_cut_10")) << eval.output;
+  RunStore store(db, RunStore::Mode::read_only);
+  auto rows = store.evaluations(1, "test");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].step, 19) << "stored at the checkpoint's step";
+
+  std::filesystem::remove_all(db + ".checkpoints");
+  Result missing = run("eval --db \"" + db + "\" --run 1 --split test");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_TRUE(contains(missing.output, "no checkpoint")) << missing.output;
+}

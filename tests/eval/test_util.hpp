@@ -10,33 +10,18 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace multipos::eval::testing {
 
-class ScratchDir {
+// TempDir plus writing a file in one call.
+class ScratchDir : public multipos::testing::TempDir {
  public:
-  ScratchDir() {
-    std::random_device device;
-    path_ = std::filesystem::temp_directory_path() /
-            ("multipos_eval_" + std::to_string(device()) + "_" + std::to_string(device()));
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
   std::string write(const std::string& name, const std::string& content) const {
     const std::string target = file(name);
     std::ofstream(target, std::ios::binary) << content;
     return target;
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 inline std::string read_text(const std::string& path) {

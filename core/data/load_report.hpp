@@ -1,0 +1,65 @@
+// What every file loader of core/data shares: the error that names file, line and field, the
+// strict / lenient switch, the report of what a lenient load skipped, and a line reader that
+// streams a file (one line in memory at a time) with the line numbers errors need.
+#pragma once
+
+#include <cstddef>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace multipos::data {
+
+// A fault in a data file. what() reads "FILE:LINE: field 'NAME': problem" (no LINE when 0:
+// the fault is about the file as a whole, e.g. a missing qrels split).
+class DataError : public std::runtime_error {
+ public:
+  DataError(std::string file, std::size_t line, std::string field, const std::string& problem);
+  const std::string& file() const { return file_; }
+  std::size_t line() const { return line_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string file_;
+  std::size_t line_;
+  std::string field_;
+};
+
+struct LoadOptions {
+  // Skip bad lines (malformed JSON, missing or duplicate ids, unknown ids in qrels, ...) instead
+  // of throwing; they are counted in the LoadReport. Missing files still throw.
+  bool lenient = false;
+};
+
+struct LoadReport {
+  std::size_t lines = 0;    // lines read over all files, blank ones and headers included
+  std::size_t records = 0;  // lines kept
+  std::size_t skipped = 0;  // lines dropped by a lenient load
+  std::map<std::string, std::size_t> skipped_by_field;  // e.g. {"_id": 2, "score": 1}
+  std::vector<std::string> skipped_reasons;             // the first kMaxReasons messages
+  static constexpr std::size_t kMaxReasons = 20;
+
+  // Throws `error` when strict; otherwise counts it. Loaders call this for every bad line.
+  void reject(const DataError& error, const LoadOptions& options);
+  std::string summary() const;  // "skipped 3 of 120 lines (_id: 2, score: 1)" or ""
+};
+
+// Reads a text file line by line, stripping a UTF-8 byte-order mark and '\r' line ends.
+class LineReader {
+ public:
+  explicit LineReader(std::string path);  // throws DataError when the file cannot be opened
+  bool next(std::string& line);           // false at end of file
+  std::size_t line_number() const { return line_number_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  std::size_t line_number_ = 0;
+};
+
+bool is_blank(const std::string& line);
+
+}  // namespace multipos::data

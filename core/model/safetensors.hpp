@@ -1,0 +1,26 @@
+// Reading and writing the safetensors format (a little-endian u64 header length, a JSON header of
+// name -> {dtype, shape, data_offsets}, then raw tensor bytes), our own implementation over
+// nlohmann_json. Writes F32; reads F32, F16 and BF16 (converted to F32).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace multipos::model {
+
+class SafetensorsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes the tensors (moved to CPU float32, contiguous) in name order; atomically through a
+// temporary file renamed into place, so a crash never leaves a half-written checkpoint.
+void write_safetensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors);
+
+// Reads every tensor as CPU float32. Errors name the file and, where it applies, the tensor.
+std::map<std::string, at::Tensor> read_safetensors(const std::string& path);
+
+}  // namespace multipos::model

@@ -1,0 +1,89 @@
+#include "ui/launch_request.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+
+namespace multipos::ui {
+
+namespace {
+
+bool is_device(const std::string& device) {
+  if (device == "auto" || device == "cpu" || device == "cuda") return true;
+  const std::string prefix = "cuda:";
+  if (device.size() <= prefix.size() || device.compare(0, prefix.size(), prefix) != 0) return false;
+  return std::all_of(device.begin() + static_cast<std::ptrdiff_t>(prefix.size()), device.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool has_presets(const std::filesystem::path& dir) {
+  std::error_code error;
+  return !dir.empty() && std::filesystem::is_directory(dir / "presets", error);
+}
+
+}  // namespace
+
+const std::vector<std::string>& launchable_objectives() {
+  static const std::vector<std::string> names = {"infonce",   "rand1lh",     "jointlh",    "summarglh",
+                                                 "lsepair",   "listwise_w2", "listwise_kl"};
+  return names;
+}
+
+std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
+  std::vector<FieldError> errors;
+  std::error_code fs_error;
+  if (request.preset_path.empty()) {
+    errors.push_back({"preset", "choose a preset"});
+  } else if (!std::filesystem::is_regular_file(request.preset_path, fs_error)) {
+    errors.push_back({"preset", request.preset_path + ": no such file"});
+  }
+  if (request.objectives.empty()) errors.push_back({"objectives", "tick at least one objective"});
+  for (const auto& objective : request.objectives) {
+    const auto& known = launchable_objectives();
+    if (std::find(known.begin(), known.end(), objective) == known.end()) {
+      errors.push_back({"objectives", "unknown objective '" + objective + "'"});
+    }
+  }
+  if (request.steps < 1 || request.steps > 100000000) errors.push_back({"steps", "steps: expected 1..100000000"});
+  if (request.seed < 0) errors.push_back({"seed", "seed: expected a number >= 0"});
+  if (!(request.lr > 0.0 && request.lr <= 10.0) || !std::isfinite(request.lr)) {
+    errors.push_back({"lr", "learning rate: expected 0 < lr <= 10"});
+  }
+  if (!is_device(request.device)) errors.push_back({"device", "device: expected auto, cpu, cuda or cuda:N"});
+  if (request.max_concurrent < 1 || request.max_concurrent > 64) {
+    errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
+  }
+  return errors;
+}
+
+std::string find_assets_dir(const std::string& preferred, const std::string& executable) {
+  namespace fs = std::filesystem;
+  if (has_presets(preferred)) return preferred;
+  std::vector<fs::path> candidates;
+  if (!executable.empty()) {
+    const fs::path dir = fs::path(executable).parent_path();
+    candidates = {dir / ".." / "assets", dir / ".." / ".." / "assets", dir / ".." / "share" / "multipos" / "assets"};
+  }
+#ifdef MULTIPOS_ASSETS_DIR
+  candidates.emplace_back(MULTIPOS_ASSETS_DIR);
+#endif
+  for (const auto& candidate : candidates) {
+    if (has_presets(candidate)) return candidate.lexically_normal().string();
+  }
+  return "";
+}
+
+std::vector<std::string> list_presets(const std::string& assets_dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> presets;
+  std::error_code error;
+  if (assets_dir.empty()) return presets;
+  for (fs::directory_iterator it(fs::path(assets_dir) / "presets", error), end; !error && it != end; it.increment(error)) {
+    if (it->path().extension() == ".json" && it->is_regular_file(error)) presets.push_back(it->path().string());
+  }
+  std::sort(presets.begin(), presets.end());
+  return presets;
+}
+
+}  // namespace multipos::ui

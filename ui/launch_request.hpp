@@ -1,0 +1,59 @@
+// What the "New runs" panel asks for, checked before anything is created: a preset, the objectives
+// (one run each, one shared group) and a few overrides. The studio never links LibTorch, so the
+// full config validation (train::train_config_from_json, the CLI's own path) is injected by the
+// app as a RunFactory; without one, only the range checks here apply and launching is disabled.
+// No ImGui here. Thread-safety: plain values and pure functions; a RunFactory's functions must be
+// callable from the UI thread (validate) and the run-control thread (create).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/store/run_store.hpp"
+
+namespace multipos::ui {
+
+// Objectives offered by the panel, in the order the paper introduces them.
+const std::vector<std::string>& launchable_objectives();
+
+struct LaunchRequest {
+  std::string preset_path;               // a JSON preset (assets/presets/*.json)
+  std::vector<std::string> objectives;   // one run per objective
+  int64_t steps = 300;
+  int64_t seed = 1;
+  double lr = 3e-3;
+  std::string device = "auto";           // auto | cpu | cuda | cuda:N
+  int max_concurrent = 1;                // runs of this host training at once
+};
+
+// A problem with one field of the form ("" = the request as a whole), shown under that field.
+struct FieldError {
+  std::string field;    // "preset", "objectives", "steps", "seed", "lr", "device", "max_concurrent", ""
+  std::string message;
+};
+
+// Range checks that need no config parsing: a readable preset, at least one objective, steps in
+// 1..10^8, seed >= 0, 0 < lr <= 10, a device the trainer knows, 1..64 concurrent runs.
+std::vector<FieldError> check_launch_ranges(const LaunchRequest& request);
+
+// Runs creation with the CLI's own config resolution, provided by the app (app/studio_command.cpp).
+struct RunFactory {
+  // Resolves and validates every run's config without creating anything; returns one message per
+  // problem (naming the file and field), empty when the runs can be created. UI thread.
+  std::function<std::vector<std::string>(const LaunchRequest&)> validate;
+  // Creates one queued run per objective in `store` (shared group id, plus the group's bm25
+  // baseline when several) and returns their ids; throws with a message on failure.
+  std::function<std::vector<int64_t>(const LaunchRequest&, store::RunStore& store)> create;
+  bool available() const { return static_cast<bool>(validate) && static_cast<bool>(create); }
+};
+
+// The assets directory: `preferred` when it holds presets/, else the first of <exe dir>/../assets,
+// <exe dir>/../../assets, <exe dir>/../share/multipos/assets and the source tree's assets/
+// (MULTIPOS_ASSETS_DIR, compiled in) that holds presets/. "" when none does.
+std::string find_assets_dir(const std::string& preferred, const std::string& executable);
+// <assets>/presets/*.json, sorted by file name.
+std::vector<std::string> list_presets(const std::string& assets_dir);
+
+}  // namespace multipos::ui
