@@ -140,6 +140,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
   ProbeSet probes = make_probe_set(dataset, candidates, config.probe, config.seed);
 
   store.heartbeat(run_id);
+  for (const auto& note : dataset.notes) message(note);  // lenient-load skips, regime and noise reports
   message("training " + config.objective.name + " on " + dataset.name + " (" + std::to_string(dataset.train_queries.size()) +
           " training queries, " + std::to_string(num_passages) + " passages) on " + encoder->device().str());
   ScalarWriter writer(store, run_id, config.flush_every);
@@ -152,6 +153,11 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
   for (int64_t step = 0; step < config.steps; ++step) {
     if (hooks.should_stop && hooks.should_stop()) {
       outcome.stopped_early = true;
+      if (config.checkpoint.at_end && step > 0) {  // a stopped run keeps what it learned
+        const std::string dir = checkpoint_dir(store.path(), run_id, "final");
+        model::save_checkpoint(*encoder, dir, step - 1, to_json(config));
+        store.log_event(run_id, "info", "checkpoint written to " + dir + " on stop");
+      }
       break;
     }
     double lr = scheduled_lr(config.optimizer.lr, step, config.steps, config.optimizer.warmup_steps, config.optimizer.schedule);
