@@ -13,39 +13,19 @@
 #include <thread>
 
 #include "core/store/run_store.hpp"
+#include "tests/support/run_binary.hpp"
 #include "tests/support/temp_dir.hpp"
 #if MULTIPOS_HAS_UI
 #include "tests/support/png_image.hpp"
 #endif
 
 using multipos::store::RunStore;
+using multipos::testing::contains;
+using multipos::testing::kBinary;
+using multipos::testing::kQuickPreset;
+using multipos::testing::Result;
+using multipos::testing::run;
 using multipos::testing::TempDir;
-
-namespace {
-
-const std::string kBinary = MULTIPOS_BINARY;
-const std::string kQuickPreset = std::string(MULTIPOS_SOURCE_DIR) + "/assets/presets/quick.json";
-
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& arguments) {
-  Result result;
-  std::string command = "\"" + kBinary + "\" " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
 
 TEST(Cli, TrainsHeadlessAndListsTheRun) {
   TempDir dir;
