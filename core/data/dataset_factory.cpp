@@ -4,9 +4,12 @@
 #include <filesystem>
 
 #include "core/data/beir_loader.hpp"
+#include "core/data/bm25_negatives.hpp"
 #include "core/data/label_regime.hpp"
+#include "core/data/msmarco_loader.hpp"
 #include "core/data/synthetic.hpp"
 #include "core/data/tevatron_loader.hpp"
+#include "core/data/trec_loader.hpp"
 #include "core/data/wordnet.hpp"
 #include "core/util/config_reader.hpp"
 
@@ -15,7 +18,7 @@ namespace multipos::data {
 namespace {
 
 SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
                        "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "lexical_overlap", "false_positive_rate",
                        "dev_fraction", "test_fraction", "seed"});
   SyntheticConfig c;
@@ -63,15 +66,35 @@ std::vector<std::string> split_names(const util::ConfigReader& spec, const nlohm
 }
 
 Dataset load_beir_spec(const util::ConfigReader& spec, const nlohmann::json& node) {
-  spec.reject_unknown({"kind", "regime", "noise", "path", "lenient", "require_splits"});
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "lenient", "require_splits"});
   BeirOptions options;
   options.lenient = spec.flag("lenient", false);
   options.require_splits = split_names(spec, node, "require_splits");
   return load_beir(existing_path(spec, "path", true), options);
 }
 
+Dataset load_msmarco_spec(const util::ConfigReader& spec, const nlohmann::json& node) {
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "lenient", "require_splits"});
+  MsMarcoOptions options;
+  options.lenient = spec.flag("lenient", false);
+  options.require_splits = split_names(spec, node, "require_splits");
+  return load_msmarco(existing_path(spec, "path", true), options);
+}
+
+Dataset load_trec_spec(const util::ConfigReader& spec) {
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "corpus", "queries", "qrels", "split", "lenient"});
+  TrecFiles files;
+  files.corpus = existing_path(spec, "corpus", false);
+  files.queries = existing_path(spec, "queries", false);
+  files.qrels = existing_path(spec, "qrels", false);
+  TrecOptions options;
+  options.lenient = spec.flag("lenient", false);
+  options.split = spec.choice("split", "test", {"test", "dev"});
+  return load_trec(files, options);
+}
+
 Dataset load_tevatron_spec(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "path", "dev_path", "lenient"});
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "dev_path", "lenient"});
   TevatronOptions options;
   options.lenient = spec.flag("lenient", false);
   if (spec.has("dev_path")) options.dev_file = existing_path(spec, "dev_path", false);
@@ -79,7 +102,7 @@ Dataset load_tevatron_spec(const util::ConfigReader& spec) {
 }
 
 Dataset load_wordnet_spec(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "path", "long_queries", "min_hyponyms", "max_queries",
+  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "long_queries", "min_hyponyms", "max_queries",
                        "max_hard_negatives", "dev_fraction", "test_fraction", "split_by", "seed"});
   WordNetConfig c;
   c.long_queries = spec.flag("long_queries", c.long_queries);
@@ -99,10 +122,27 @@ Dataset load_wordnet_spec(const util::ConfigReader& spec) {
 struct LabelOptions {
   RegimeConfig regime;
   NoiseConfig noise;
+  bool bm25_negatives = false;
+  Bm25NegativesOptions negatives;
 };
 
-LabelOptions read_label_options(const util::ConfigReader& spec) {
+void read_negative_options(const util::ConfigReader& spec, const nlohmann::json& node, LabelOptions& options) {
+  if (!spec.has("hard_negatives")) return;
+  const util::ConfigReader negatives = spec.child("hard_negatives");
+  negatives.reject_unknown({"kind", "top_k", "per_query", "splits", "cache"});
+  if (!negatives.has("kind")) negatives.fail("kind", "missing: the only kind is \"bm25\"");
+  negatives.choice("kind", "bm25", {"bm25"});
+  options.bm25_negatives = true;
+  Bm25NegativesOptions& n = options.negatives;
+  n.top_k = static_cast<int>(negatives.integer("top_k", n.top_k, 1, 10000));
+  n.per_query = static_cast<int>(negatives.integer("per_query", n.per_query, 0, 100000));
+  if (node.at("hard_negatives").contains("splits")) n.splits = split_names(negatives, node.at("hard_negatives"), "splits");
+  n.use_cache = negatives.flag("cache", n.use_cache);
+}
+
+LabelOptions read_label_options(const util::ConfigReader& spec, const nlohmann::json& node) {
   LabelOptions options;
+  read_negative_options(spec, node, options);
   const util::ConfigReader regime = spec.child("regime");
   regime.reject_unknown({"name", "threshold", "max_positives", "seed"});
   RegimeConfig& r = options.regime;
@@ -125,14 +165,20 @@ LabelOptions read_label_options(const util::ConfigReader& spec) {
 
 Dataset load_dataset(const nlohmann::json& spec, const std::string& source) {
   util::ConfigReader reader(spec, source, "dataset");
-  const std::string kind = reader.choice("kind", "synthetic", {"synthetic", "beir", "tevatron", "wordnet"});
+  const std::string kind = reader.choice("kind", "synthetic", {"synthetic", "beir", "tevatron", "wordnet", "msmarco", "trec"});
   // Read the label options before loading, so a misspelt field fails fast rather than after a
   // long load; they are applied (to the train split only) once the dataset is in memory.
-  const LabelOptions labels = read_label_options(reader);
+  const LabelOptions labels = read_label_options(reader, spec);
   Dataset dataset = kind == "beir"       ? load_beir_spec(reader, spec)
+                    : kind == "msmarco"  ? load_msmarco_spec(reader, spec)
+                    : kind == "trec"     ? load_trec_spec(reader)
                     : kind == "tevatron" ? load_tevatron_spec(reader)
                     : kind == "wordnet"  ? load_wordnet_spec(reader)
                                          : make_synthetic(synthetic_config(reader));
+  // Before the regime and noise: negatives must exclude every loaded positive (a regime may drop
+  // true positives from training, which must not then come back as negatives), and injected
+  // false positives are drawn from hard negatives, so BM25 near-misses make realistic ones.
+  if (labels.bm25_negatives) mine_bm25_negatives(dataset, labels.negatives);
   apply_regime(dataset, labels.regime);
   apply_noise(dataset, labels.noise);
   return dataset;

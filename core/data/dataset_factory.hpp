@@ -1,5 +1,7 @@
-// Builds the dataset a config names: {"kind": "synthetic" | "beir" | "tevatron" | "wordnet", ...},
-// then applies the label regime and noise options every kind accepts:
+// Builds the dataset a config names: {"kind": "synthetic" | "beir" | "tevatron" | "wordnet" |
+// "msmarco" | "trec", ...}, then applies the hard-negative, label regime and noise options every
+// kind accepts (in that order, so negatives exclude every loaded positive):
+//   "hard_negatives": {"kind": "bm25", "top_k": 30, "per_query": 0, "splits": ["train"], "cache": true}
 //   "regime": {"name": "as_labelled|human_single|llm_dense|mixed", "threshold", "max_positives", "seed"}
 //   "noise":  {"false_positive_rate", "drop_rate", "max_positives", "seed"}   (train split only)
 #pragma once
@@ -16,6 +18,9 @@ namespace multipos::data {
 // and DataError (file:line: field) for a fault inside a data file.
 //   beir:     {"path": DIR, "lenient": false, "require_splits": ["train", ...]}
 //   tevatron: {"path": FILE, "dev_path": FILE, "lenient": false}
+//   msmarco:  {"path": DIR, "lenient": false, "require_splits": ["train", ...]}
+//   trec:     {"corpus": corpus.jsonl, "queries": queries.jsonl or .tsv, "qrels": FILE,
+//              "split": "test" | "dev", "lenient": false}   (evaluation only: no train split)
 //   wordnet:  {"path": DIR (default /usr/share/wordnet), "long_queries", "min_hyponyms",
 //              "max_queries", "max_hard_negatives", "dev_fraction", "test_fraction", "seed"}
 // Relative paths are relative to the working directory.
