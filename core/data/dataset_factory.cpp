@@ -129,9 +129,13 @@ struct LabelOptions {
 void read_negative_options(const util::ConfigReader& spec, const nlohmann::json& node, LabelOptions& options) {
   if (!spec.has("hard_negatives")) return;
   const util::ConfigReader negatives = spec.child("hard_negatives");
+  if (!negatives.has("kind")) negatives.fail("kind", "missing: \"bm25\" or \"checkpoint\"");
+  if (negatives.choice("kind", "bm25", {"bm25", "checkpoint"}) == "checkpoint") {
+    // Mined from a trained encoder's top-k by core/train (it needs LibTorch); checked there.
+    negatives.reject_unknown({"kind", "dir", "top_k", "per_query", "splits"});
+    return;
+  }
   negatives.reject_unknown({"kind", "top_k", "per_query", "splits", "cache"});
-  if (!negatives.has("kind")) negatives.fail("kind", "missing: the only kind is \"bm25\"");
-  negatives.choice("kind", "bm25", {"bm25"});
   options.bm25_negatives = true;
   Bm25NegativesOptions& n = options.negatives;
   n.top_k = static_cast<int>(negatives.integer("top_k", n.top_k, 1, 10000));

@@ -1,6 +1,7 @@
 #include "core/train/baseline.hpp"
 
 #include "core/data/dataset_factory.hpp"
+#include "core/train/model_negatives.hpp"
 #include "core/eval/bm25.hpp"
 #include "core/train/evaluation.hpp"
 
@@ -19,7 +20,7 @@ int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, 
   const int64_t id = store.create_run(run);
   try {
     store.mark_started(id, 0, "");
-    data::Dataset dataset = data::load_dataset(config.dataset, "bm25 baseline config");
+    data::Dataset dataset = load_training_dataset(config.dataset, "bm25 baseline config");
     eval::Bm25Index index(dataset.passage_ids, dataset.passage_texts);
     std::vector<std::string> query_ids, query_texts;
     for (int32_t query : dataset.split(config.eval.split)) {

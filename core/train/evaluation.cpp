@@ -8,14 +8,13 @@
 #include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
 #include "core/model/checkpoint.hpp"
+#include "core/train/model_negatives.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::train {
 
-namespace {
-
-at::Tensor encode_in_batches(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role) {
+at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role) {
   constexpr size_t kBatch = 512;
   std::vector<at::Tensor> parts;
   for (size_t start = 0; start < texts.size(); start += kBatch) {
@@ -25,8 +24,6 @@ at::Tensor encode_in_batches(model::Encoder& encoder, const std::vector<std::str
   }
   return parts.empty() ? at::zeros({0, encoder.dim()}) : at::cat(parts);
 }
-
-}  // namespace
 
 const std::vector<std::string>& training_measures() {
   static const std::vector<std::string> names = {"ndcg_cut_10", "recall_100", "recip_rank_cut_10", "map"};
@@ -55,8 +52,8 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
     query_texts.push_back(dataset.query_texts[query]);
   }
   if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
-  at::Tensor corpus = encode_in_batches(encoder, dataset.passage_texts, model::TextRole::passage);
-  at::Tensor queries = encode_in_batches(encoder, query_texts, model::TextRole::query);
+  at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage);
+  at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query);
   encoder.train(was_training);
   eval::SearchOptions options;
   options.k = top_k;
@@ -71,7 +68,7 @@ eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, con
   if (!run) throw std::invalid_argument(store.path() + ": no run " + std::to_string(run_id));
   const std::string source = "run " + std::to_string(run_id) + " config";
   TrainConfig config = train_config_from_json(nlohmann::json::parse(run->config_json), source);
-  data::Dataset dataset = data::load_dataset(config.dataset, source);
+  data::Dataset dataset = load_training_dataset(config.dataset, source);
   auto encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
   encoder->move_to(model::preferred_device(config.device));
   const std::string dir = checkpoint_dir(store.path(), run_id, "final");

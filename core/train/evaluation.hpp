@@ -18,6 +18,9 @@ const std::vector<std::string>& training_measures();
 // Qrels of a split: planted or injected false positives are left out (they are not relevant).
 eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split);
 
+// Encodes texts without gradients in batches of 512, as CPU float32 rows.
+at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role);
+
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
                                   bool cosine = false, size_t top_k = 100);
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/data/dataset_factory.hpp"
+#include "core/train/model_negatives.hpp"
 #include "core/model/checkpoint.hpp"
 #include "core/model/encoder.hpp"
 #include "core/objectives/batch.hpp"
@@ -117,7 +118,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
   at::manual_seed(config.seed);
   store.mark_started(run_id, getpid(), host_name());  // first heartbeat before the slow loading
 
-  data::Dataset dataset = data::load_dataset(config.dataset, "run " + std::to_string(run_id) + " config");
+  data::Dataset dataset = load_training_dataset(config.dataset, "run " + std::to_string(run_id) + " config");
   std::shared_ptr<model::Encoder> encoder =
       model::make_encoder(util::ConfigReader(config.encoder, "run config", "encoder"), config.seed);
   encoder->move_to(model::preferred_device(config.device));

@@ -5,10 +5,15 @@
 #include <ATen/ATen.h>
 
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <set>
 
+#include "core/data/dataset_factory.hpp"
 #include "core/model/checkpoint.hpp"
 #include "core/model/safetensors.hpp"
+#include "core/train/model_negatives.hpp"
+#include "core/train/trainer.hpp"
 #include "core/util/config_reader.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -98,4 +103,48 @@ TEST(Checkpoint, RefusesAnotherConfigAndSaysWhichFieldDiffers) {
     EXPECT_NE(std::string(error.what()).find("/buckets"), std::string::npos) << error.what();
   }
   EXPECT_THROW(multipos::model::load_checkpoint(*encoder, dir.file("absent"), config["encoder"]), SafetensorsError);
+}
+
+TEST(CheckpointNegatives, MinedFromATrainedRunNeverIncludeJudgedPassages) {
+  TempDir dir;
+  nlohmann::json dataset = {{"kind", "synthetic"}, {"topics", 4}, {"subtopics_per_topic", 3}, {"queries_per_subtopic", 4}};
+  nlohmann::json config = {{"objective", {{"name", "lsepair"}, {"similarity", "cosine"}, {"temperature", 0.05}}},
+                           {"dataset", dataset},
+                           {"encoder", {{"kind", "bag"}, {"buckets", 4096}, {"embedding_dim", 16}}},
+                           {"batch", {{"queries", 8}, {"group_size", 4}, {"max_positives", 2}}},
+                           {"eval", {{"every", 0}, {"at_end", false}}},
+                           {"probe", {{"every", 0}}},
+                           {"steps", 5},
+                           {"device", "cpu"}};
+  auto train_config = multipos::train::train_config_from_json(config, "test");
+  multipos::store::RunStore store(dir.file("runs.sqlite"));
+  multipos::store::NewRun run;
+  run.name = run.objective = "lsepair";
+  run.dataset = "synthetic";
+  run.config_json = config.dump();
+  int64_t id = store.create_run(run);
+  multipos::train::train_run(train_config, store, id, {});
+  const std::string checkpoint = multipos::train::checkpoint_dir(store.path(), id, "final");
+
+  auto plain = multipos::data::load_dataset(dataset, "test");
+  dataset["hard_negatives"] = {{"kind", "checkpoint"}, {"dir", checkpoint}, {"top_k", 5}};
+  auto mined = multipos::train::load_training_dataset(dataset, "test");
+  size_t added = 0;
+  for (int32_t q : mined.train_queries) {
+    const auto& before = plain.hard_negatives[q];
+    const auto& after = mined.hard_negatives[q];
+    ASSERT_GE(after.size(), before.size());
+    EXPECT_TRUE(std::equal(before.begin(), before.end(), after.begin())) << "own negatives stay first";
+    EXPECT_LE(after.size() - before.size(), 5u);
+    added += after.size() - before.size();
+    std::set<int32_t> judged;
+    for (const auto& j : mined.judgments[q]) judged.insert(j.passage);
+    for (int32_t passage : after) EXPECT_FALSE(judged.count(passage)) << "query " << q;
+    EXPECT_EQ(std::set<int32_t>(after.begin(), after.end()).size(), after.size()) << "no repeats";
+  }
+  EXPECT_GT(added, 0u);
+  for (int32_t q : mined.dev_queries) EXPECT_EQ(mined.hard_negatives[q], plain.hard_negatives[q]) << "train split only";
+
+  dataset["hard_negatives"] = {{"kind", "checkpoint"}, {"dir", dir.file("nowhere")}};
+  EXPECT_THROW(multipos::train::load_training_dataset(dataset, "test"), std::invalid_argument);
 }
