@@ -1,11 +1,11 @@
 #include "core/data/beir_loader.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <unordered_map>
 
 #include "core/data/jsonl_fields.hpp"
+#include "core/data/record_readers.hpp"
 
 namespace multipos::data {
 
@@ -19,24 +19,9 @@ struct Interned {
   std::vector<std::size_t> line;
 };
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
-
-bool parse_int(const std::string& text, int& value) {
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  if (first != last && *first == '+') ++first;
-  auto [end, error] = std::from_chars(first, last, value);
-  return error == std::errc() && end == last && first != last;
-}
+// Field splitting and integer parsing are shared with the other loaders.
+using records::parse_int;
+using records::split_tabs;
 
 class BeirReader {
  public:
