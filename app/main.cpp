@@ -1,10 +1,12 @@
 // multipos: the studio (no subcommand, or `studio`) and the headless subcommands over one engine.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "app/commands/cli_args.hpp"
 #include "app/commands/commands.hpp"
+#include "core/data/load_report.hpp"
 #include "core/store/run_store.hpp"
 #include "core/util/config_reader.hpp"
 #ifdef MULTIPOS_WITH_UI
@@ -60,9 +62,18 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   return 2;
 }
 
+// Long file loads say how far they are (on stderr, so a worker's log shows it too).
+void print_load_progress(const std::string& path, std::uint64_t done, std::uint64_t total) {
+  const double mib = 1024.0 * 1024.0;
+  std::fprintf(stderr, "loading %s: %3.0f%% (%.0f of %.0f MiB)\n", path.c_str(),
+               total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0,
+               static_cast<double>(done) / mib, static_cast<double>(total) / mib);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  multipos::data::set_load_progress(print_load_progress);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = args.empty() ? "" : args.front();
   std::vector<std::string> rest = args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end());

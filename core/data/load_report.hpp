@@ -3,8 +3,11 @@
 // streams a file (one line in memory at a time) with the line numbers errors need.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -47,6 +50,13 @@ struct LoadReport {
 };
 
 // Reads a text file line by line, stripping a UTF-8 byte-order mark and '\r' line ends.
+// Progress of long loads, reported by every LineReader: called at most every `min_interval`
+// seconds while a file is read (and once at its end if it was called before), with the bytes read
+// so far and the file's size. Unset by default, so library code prints nothing; the command line
+// sets one that prints to stderr. Process-wide: set it before loading, not during.
+using LoadProgress = std::function<void(const std::string& path, std::uint64_t done, std::uint64_t total)>;
+void set_load_progress(LoadProgress callback, double min_interval_seconds = 1.0);
+
 class LineReader {
  public:
   explicit LineReader(std::string path);  // throws DataError when the file cannot be opened
@@ -55,9 +65,14 @@ class LineReader {
   const std::string& path() const { return path_; }
 
  private:
+  void report_progress(bool at_end);
+
   std::string path_;
   std::ifstream in_;
   std::size_t line_number_ = 0;
+  std::uint64_t bytes_read_ = 0, total_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
+  bool reported_ = false;
 };
 
 bool is_blank(const std::string& line);
