@@ -13,10 +13,18 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 
 #include "core/eval/search.hpp"
+
+#ifdef MULTIPOS_BENCH_FAISS
+#include <faiss/IndexFlat.h>
+#include <omp.h>
+
+#include <vector>
+#endif
 
 namespace {
 
@@ -45,13 +53,21 @@ const Data& data() {
   return shared;
 }
 
-// A search backend under comparison. FAISS HOOK: when the FAISS index lands, append
-// {"faiss_flat_ip", [](q, c) { ... IndexFlatIP search with k = kTopK ... }} to backends();
-// it is then registered, timed and ratioed like exact_search with no other change.
+// A search backend under comparison. FAISS IndexFlatIP is compiled in when CMake finds
+// libfaiss (MULTIPOS_BENCH_FAISS); it is registered, timed and ratioed like exact_search.
 struct Backend {
   std::string name;
   std::function<void(const at::Tensor& queries, const at::Tensor& corpus)> search;
+  std::function<void(const at::Tensor& corpus)> prepare;  // optional, untimed (index build)
 };
+
+#ifdef MULTIPOS_BENCH_FAISS
+// Built once per process by the backend's untimed prepare step, as a FAISS user would.
+std::unique_ptr<faiss::IndexFlatIP>& faiss_index() {
+  static std::unique_ptr<faiss::IndexFlatIP> index;
+  return index;
+}
+#endif
 
 std::vector<Backend> backends() {
   return {
@@ -59,7 +75,25 @@ std::vector<Backend> backends() {
          multipos::eval::SearchOptions options;
          options.k = kTopK;
          benchmark::DoNotOptimize(multipos::eval::exact_search(queries, corpus, options));
+       },
+       nullptr},
+#ifdef MULTIPOS_BENCH_FAISS
+      // FAISS IndexFlatIP: exact inner-product search, top-kTopK, same data and thread count
+      // (omp_set_num_threads in main). The index (a copy of the corpus) is built untimed.
+      {"faiss_flat_ip",
+       [](const at::Tensor& queries, const at::Tensor& /*corpus*/) {
+         std::vector<float> distances(static_cast<std::size_t>(queries.size(0)) * kTopK);
+         std::vector<faiss::Index::idx_t> labels(distances.size());
+         faiss_index()->search(queries.size(0), queries.data_ptr<float>(),
+                               static_cast<faiss::Index::idx_t>(kTopK), distances.data(), labels.data());
+         benchmark::DoNotOptimize(labels.data());
+       },
+       [](const at::Tensor& corpus) {
+         if (faiss_index()) return;
+         faiss_index() = std::make_unique<faiss::IndexFlatIP>(kDims);
+         faiss_index()->add(corpus.size(0), corpus.data_ptr<float>());
        }},
+#endif
   };
 }
 
@@ -73,6 +107,7 @@ void BM_PlainMatmul(benchmark::State& state) {
 
 void run_backend(benchmark::State& state, const Backend& backend) {
   const Data& d = data();
+  if (backend.prepare) backend.prepare(d.corpus);
   for (auto _ : state) backend.search(d.queries, d.corpus);
   state.counters["GFLOP/s"] =
       benchmark::Counter(kFlops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
@@ -94,17 +129,33 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void print_summary() const {
     const auto plain = rates_.find("BM_PlainMatmul/iterations:3/real_time");
     if (plain == rates_.end()) return;
+#ifdef MULTIPOS_BENCH_FAISS
+    std::printf("\nFAISS %d.%d.%d, OpenMP threads: %d\n", FAISS_VERSION_MAJOR, FAISS_VERSION_MINOR,
+                FAISS_VERSION_PATCH, omp_get_max_threads());
+#else
+    std::printf("\nFAISS not found (apt-get install libfaiss-dev)\n");
+#endif
     std::printf("\nthreads: %d (at::get_num_threads)\n", at::get_num_threads());
     std::printf("%-32s %10s %10s %8s\n", "benchmark", "ms", "GFLOP/s", "ratio");
     for (const auto& [name, figures] : rates_) {
       std::printf("%-32s %10.1f %10.1f %8.3f\n", name.c_str(), figures.second, figures.first,
                   figures.first / plain->second.first);
     }
+    const auto ours = rates_.find("BM_exact_search/iterations:3/real_time");
+    const auto faiss = rates_.find("BM_faiss_flat_ip/iterations:3/real_time");
+    if (ours != rates_.end() && faiss != rates_.end()) {
+      std::printf("ratio multipos/FAISS (time): %.3f  (GFLOP/s: %.3f)\n",
+                  ours->second.second / faiss->second.second, ours->second.first / faiss->second.first);
+    }
   }
 
  private:
   std::map<std::string, std::pair<double, double>> rates_;  // name -> (GFLOP/s, ms)
 };
+
+// OpenBLAS (what LibTorch and FAISS both call here on Debian) keeps its own thread pool, which
+// at::set_num_threads does not size; weak, so other BLAS builds link and skip it.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 int take_threads_flag(int& argc, char** argv) {
   int threads = 0;
@@ -125,6 +176,10 @@ int take_threads_flag(int& argc, char** argv) {
 int main(int argc, char** argv) {
   const int threads = take_threads_flag(argc, argv);
   if (threads > 0) at::set_num_threads(threads);
+  if (openblas_set_num_threads != nullptr) openblas_set_num_threads(at::get_num_threads());
+#ifdef MULTIPOS_BENCH_FAISS
+  omp_set_num_threads(at::get_num_threads());
+#endif
   benchmark::RegisterBenchmark("BM_PlainMatmul", BM_PlainMatmul)
       ->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
   for (const Backend& backend : backends()) {

@@ -1,6 +1,11 @@
 // Training-step cost of the diagnostics, per objective: the same run (data, encoder, batch, seed)
 // with in-batch diagnostics and probes off, with in-batch diagnostics on, and with both on.
-// Prints ms per step and the overhead ratios. Usage: bench_train_step [steps] [threads]
+// Prints ms per step and the overhead ratios.
+// Usage: bench_train_step [steps] [threads] [--objective NAME] [--plain-only] [--dump-texts FILE]
+//   --objective NAME  only that objective; --plain-only  only the plain column (one median);
+//   --dump-texts FILE  write the synthetic dataset the run trains on (tab-separated lines
+//   "P<TAB>text", "Q<TAB>positive passage indices<TAB>text" for the training queries) and exit;
+//   tests/bench/peer_train_step.py reads it so the PyTorch peer trains on the same texts.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -10,21 +15,44 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <fstream>
 #include <unistd.h>
 
 #include "core/objectives/config.hpp"
+#include "core/train/model_negatives.hpp"
 #include "core/train/trainer.hpp"
 
 namespace {
 
 using multipos::store::RunStore;
 
+const nlohmann::json kDatasetSpec = {{"kind", "synthetic"}, {"topics", 20}, {"queries_per_subtopic", 10}};
+
+int dump_texts(const std::string& path) {
+  auto dataset = multipos::train::load_training_dataset(kDatasetSpec, "bench");
+  std::ofstream out(path);
+  for (const auto& text : dataset.passage_texts) out << "P\t" << text << "\n";
+  for (int32_t q : dataset.train_queries) {
+    out << "Q\t";
+    bool first = true;
+    for (const auto& judgment : dataset.judgments[q]) {
+      if (judgment.grade <= 0) continue;
+      out << (first ? "" : ",") << judgment.passage;
+      first = false;
+    }
+    out << "\t" << dataset.query_texts[q] << "\n";
+  }
+  std::printf("wrote %zu passages and %zu training queries to %s\n", dataset.passage_texts.size(),
+              dataset.train_queries.size(), path.c_str());
+  return out ? 0 : 1;
+}
+
 double ms_per_step(const std::string& objective, bool diagnostics, int64_t probe_every, int64_t steps, int threads) {
   auto db = std::filesystem::temp_directory_path() / ("multipos-bench-" + std::to_string(::getpid()) + ".sqlite");
   std::filesystem::remove(db);
   nlohmann::json json = {
       {"objective", {{"name", objective}, {"similarity", "cosine"}, {"temperature", 0.05}}},
-      {"dataset", {{"kind", "synthetic"}, {"topics", 20}, {"queries_per_subtopic", 10}}},
+      {"dataset", kDatasetSpec},
       {"encoder", {{"kind", "bag"}, {"buckets", 65536}, {"embedding_dim", 96}}},
       {"batch", {{"queries", 32}, {"group_size", 8}, {"max_positives", 4}}},
       {"probe", {{"every", probe_every}, {"queries", 12}, {"negatives", 24}}},
@@ -69,12 +97,37 @@ double median_ms(const std::string& objective, bool diagnostics, int64_t probe_e
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t steps = argc > 1 ? std::atoll(argv[1]) : 41;
-  int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  std::vector<std::string> positional;
+  std::string only_objective, dump_path;
+  bool plain_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--objective" && i + 1 < argc) {
+      only_objective = argv[++i];
+    } else if (arg == "--dump-texts" && i + 1 < argc) {
+      dump_path = argv[++i];
+    } else if (arg == "--plain-only") {
+      plain_only = true;
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (!dump_path.empty()) return dump_texts(dump_path);
+  int64_t steps = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 41;
+  int threads = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 2;
+  if (plain_only) {
+    const std::string objective = only_objective.empty() ? "infonce" : only_objective;
+    std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=32 g=8 bag encoder d=96, %s, diagnostics and probes off\n",
+                static_cast<long long>(steps), threads, objective.c_str());
+    std::printf("%-12s %12s\n", "objective", "plain ms");
+    std::printf("%-12s %12.2f\n", objective.c_str(), median_ms(objective, false, 0, steps, threads));
+    return 0;
+  }
   std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=32 g=8 bag encoder d=96, probes: 12 queries every 10 steps\n",
               static_cast<long long>(steps), threads);
   std::printf("%-12s %12s %12s %12s %10s %10s\n", "objective", "plain ms", "+diag ms", "+probe ms", "diag %", "probe %");
   for (const auto& objective : multipos::objectives::objective_names()) {
+    if (!only_objective.empty() && objective != only_objective) continue;
     double plain = median_ms(objective, false, 0, steps, threads);
     double diagnostics = median_ms(objective, true, 0, steps, threads);
     double probes = median_ms(objective, true, 10, steps, threads);
