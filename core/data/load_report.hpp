@@ -13,22 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "core/util/file_error.hpp"
+
 namespace multipos::data {
 
-// A fault in a data file. what() reads "FILE:LINE: field 'NAME': problem" (no LINE when 0:
-// the fault is about the file as a whole, e.g. a missing qrels split).
-class DataError : public std::runtime_error {
- public:
-  DataError(std::string file, std::size_t line, std::string field, const std::string& problem);
-  const std::string& file() const { return file_; }
-  std::size_t line() const { return line_; }
-  const std::string& field() const { return field_; }
-
- private:
-  std::string file_;
-  std::size_t line_;
-  std::string field_;
-};
+// A fault in a data file (the parser error shared with run and qrels files).
+using DataError = util::FileError;
 
 struct LoadOptions {
   // Skip bad lines (malformed JSON, missing or duplicate ids, unknown ids in qrels, ...) instead

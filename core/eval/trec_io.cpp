@@ -133,13 +133,6 @@ std::string format_score(double score) {
 
 }  // namespace
 
-ParseError::ParseError(std::string file, std::size_t line, std::string field,
-                       const std::string& problem)
-    : std::runtime_error(file + ":" + std::to_string(line) + ": field '" + field + "': " + problem),
-      file_(std::move(file)),
-      line_(line),
-      field_(std::move(field)) {}
-
 Run read_trec_run(const std::string& path, const ReadOptions& options, ReadReport* report) {
   ReadReport local_report;
   Run run;

@@ -9,22 +9,12 @@
 #include <vector>
 
 #include "core/eval/run.hpp"
+#include "core/util/file_error.hpp"
 
 namespace multipos::eval {
 
-// A malformed line. what() reads "FILE:LINE: field 'NAME': problem".
-class ParseError : public std::runtime_error {
- public:
-  ParseError(std::string file, std::size_t line, std::string field, const std::string& problem);
-  const std::string& file() const { return file_; }
-  std::size_t line() const { return line_; }
-  const std::string& field() const { return field_; }
-
- private:
-  std::string file_;
-  std::size_t line_;
-  std::string field_;
-};
+// A malformed line: "FILE:LINE: field 'NAME': problem" (the parser error shared with core/data).
+using ParseError = util::FileError;
 
 struct ReadOptions {
   // Skip malformed lines (and duplicated documents) instead of throwing; they are counted in
