@@ -26,9 +26,14 @@ const char* kUsage =
     "       multipos scheduler --db FILE [--max-concurrent N]    start queued runs, reap dead ones\n"
     "       multipos stop --db FILE --run ID [--kill]            stop a running run (or cancel a queued one)\n"
     "       multipos cancel --db FILE --run ID                   cancel a queued run\n"
-    "       multipos doctor --db FILE                            check the database, reap dead runs\n"
+    "       multipos doctor --db FILE [--repair]                 check and repair the database, reap dead runs\n"
+    "       multipos resume --db FILE --run ID [--wait]          continue a stopped/failed run from its checkpoint\n"
+    "       multipos queue --db FILE [--run ID --to N|--first|--last]   show or reorder the queue\n"
     "       multipos eval --qrels FILE --run-file FILE                           trec_eval-style scores\n"
     "       multipos data stats PATH|wordnet|synthetic [--json]                  dataset summary\n"
+    "       multipos study --db FILE [--preset quick|wordnet] [--dataset PATH|wordnet|synthetic]\n"
+    "                      [--objectives all] [--noise 0,0.2,0.4] [--regimes llm_dense,mixed] [--seeds N]\n"
+    "                                                          the robustness study: grid, runs, report\n"
     "       multipos help                                                        this text\n";
 
 int dispatch(const std::string& command, const std::vector<std::string>& rest) {
@@ -39,8 +44,11 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "stop") return multipos::app::stop_command(rest);
   if (command == "cancel") return multipos::app::cancel_command(rest);
   if (command == "doctor") return multipos::app::doctor_command(rest);
+  if (command == "resume") return multipos::app::resume_command(rest);
+  if (command == "queue") return multipos::app::queue_command(rest);
   if (command == "eval") return multipos::app::eval_command(rest);
   if (command == "data") return multipos::app::data_command(rest);
+  if (command == "study") return multipos::app::study_command(rest);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

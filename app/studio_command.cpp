@@ -1,10 +1,18 @@
 #include "app/studio_command.hpp"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <imgui.h>
 
@@ -22,13 +30,21 @@ namespace {
 const char* kUsage =
     "usage: multipos studio [--db FILE] [--width W] [--height H] [--tab TAB]\n"
     "                       [--screenshot FILE.png] [--frames N] [--new-runs]\n"
+    "                       [--frame-log FILE] [--settings FILE|none]\n"
     "  --db FILE          run store to show (default: $XDG_DATA_HOME/multipos/runs.sqlite,\n"
     "                     or ~/.local/share/multipos/runs.sqlite)\n"
     "  --width, --height  window size in pixels (default 1600 x 1000)\n"
     "  --screenshot FILE  render --frames frames (default 5), save the window as PNG, exit\n"
     "  --frames N         number of frames to render before exiting\n"
-    "  --tab TAB          open on a view: curves (default), mass, gradient, inspector, compare\n"
-    "  --new-runs         open the New runs panel (preset, objectives, steps, ...) at start\n";
+    "  --tab TAB          open on a view: curves (default), mass, gradient, inspector, compare,\n"
+    "                     dataset, study\n"
+    "  --new-runs         open the New runs panel (preset, objectives, steps, ...) at start\n"
+    "  --frame-log FILE   write one line per frame: frame number, wall ms and CPU ms of the\n"
+    "                     studio's frame (UI work + draw submission, not the wait for input/vsync)\n"
+    "                     and the previous frame's whole period (present included)\n"
+    "  --settings FILE    the studio's settings (tab, smoothing, x axis, filters, ...); default\n"
+    "                     ~/.config/multipos/studio.json with the layout in imgui.ini beside it;\n"
+    "                     'none' with --screenshot or --frames (reproducible images and timings)\n";
 
 struct StudioArgs {
   std::string db_path;
@@ -37,9 +53,12 @@ struct StudioArgs {
   int width = 1600, height = 1000;
   ui::StudioTab tab = ui::StudioTab::curves;
   bool new_runs = false;
+  std::string frame_log;
+  std::string settings_path;  // "" = none
 };
 
-const std::set<std::string> kValueOptions{"db", "screenshot", "frames", "width", "height", "tab"};
+const std::set<std::string> kValueOptions{"db",     "screenshot", "frames",   "width",
+                                          "height", "tab",        "frame-log", "settings"};
 const std::set<std::string> kSwitches{"help", "new-runs"};
 
 StudioArgs parse_args(const std::vector<std::string>& args) {
@@ -52,9 +71,14 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   parsed.width = static_cast<int>(cli.integer("width", 1600));
   parsed.height = static_cast<int>(cli.integer("height", 1000));
   parsed.new_runs = cli.has("new-runs");
+  parsed.frame_log = cli.get_or("frame-log", "");
+  // Scripted runs (screenshots, timings) neither read nor write the user's settings by default.
+  const bool scripted = !parsed.screenshot_path.empty() || parsed.frames > 0;
+  const std::string settings = cli.get_or("settings", scripted ? "none" : ui::default_config_path("studio.json"));
+  parsed.settings_path = settings == "none" ? "" : settings;
   const std::string tab = cli.get_or("tab", "curves");
   if (!ui::parse_studio_tab(tab, parsed.tab)) {
-    throw UsageError("option --tab: expected curves, mass, gradient, inspector or compare, got '" + tab + "'");
+    throw UsageError("option --tab: expected curves, mass, gradient, inspector, compare, dataset or study, got '" + tab + "'");
   }
   if (parsed.frames < 0) throw UsageError("option --frames: expected a count >= 0");
   if (!parsed.screenshot_path.empty() && parsed.frames < 1) {
@@ -66,6 +90,28 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
+// A copied run's config as a file, since create_runs_from_cli reads its config from one: the
+// temporary directory, one file per copied run (rewritten whenever the request is checked).
+std::string base_config_file(const ui::LaunchRequest& request) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("multipos-studio-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string stem = request.base_label;
+  for (char& c : stem) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  const fs::path path = dir / (stem + ".json");
+  // Validation (UI thread) and creation (run-control thread) may write it at once: each writes
+  // its own file and renames it over the target, so a reader never sees a half-written one.
+  const fs::path temporary =
+      dir / (stem + ".json.tmp-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  {
+    std::ofstream out(temporary);
+    out << request.base_config.dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, path);
+  return path.string();
+}
+
 // The "New runs" panel's arguments as `multipos launch` options, so the studio resolves and
 // validates configs exactly as the CLI does (create_runs_from_cli).
 CliArgs launch_args(const ui::LaunchRequest& request, bool validate_only) {
@@ -73,9 +119,13 @@ CliArgs launch_args(const ui::LaunchRequest& request, bool validate_only) {
   for (const auto& name : request.objectives) objectives += (objectives.empty() ? "" : ",") + name;
   char lr[64];
   std::snprintf(lr, sizeof lr, "%.17g", request.lr);
-  std::vector<std::string> args = {"--config", request.preset_path,           "--objective", objectives,
+  const std::string config = request.base_config.is_object() ? base_config_file(request) : request.preset_path;
+  std::vector<std::string> args = {"--config", config,                        "--objective", objectives,
                                    "--steps",  std::to_string(request.steps), "--seed",      std::to_string(request.seed),
                                    "--lr",     lr,                            "--device",    request.device};
+  // The panel's dataset and encoder objects replace the preset's whole objects.
+  if (!request.dataset.is_null()) args.insert(args.end(), {"--set", "dataset=" + request.dataset.dump()});
+  if (!request.encoder.is_null()) args.insert(args.end(), {"--set", "encoder=" + request.encoder.dump()});
   // Checking must not build a BM25 index: the baseline is a side effect, not part of the config.
   if (validate_only) args.insert(args.end(), {"--baseline", "none"});
   return CliArgs(args, run_config_options(), {});
@@ -101,14 +151,49 @@ ui::RunFactory cli_run_factory() {
   return factory;
 }
 
+// CPU time of the calling thread in milliseconds.
+double thread_cpu_ms() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) * 1e-6;
+}
+
 // The frame loop; returns the exit code.
 int run_studio(Platform& platform, ui::Studio& studio, const StudioArgs& args) {
   // A screenshot waits (a bounded time) for views computed in the background, e.g. Compare's tests.
   const auto settle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::FILE* frame_log = nullptr;
+  if (!args.frame_log.empty()) {
+    frame_log = std::fopen(args.frame_log.c_str(), "w");
+    if (!frame_log) {
+      std::fprintf(stderr, "multipos studio: cannot write the frame log %s\n", args.frame_log.c_str());
+      return 1;
+    }
+    std::fputs("frame wall_ms cpu_ms period_ms\n", frame_log);
+  }
+  struct CloseLog {
+    std::FILE* file;
+    ~CloseLog() {
+      if (file) std::fclose(file);
+    }
+  } close_log{frame_log};
+  auto previous_start = std::chrono::steady_clock::now();
   for (int frame = 1;; ++frame) {
+    // period: from this frame's start to the next one's, present (swap, software GL) included.
+    const auto loop_start = std::chrono::steady_clock::now();
+    const double period = std::chrono::duration<double, std::milli>(loop_start - previous_start).count();
+    previous_start = loop_start;
     if (!platform.begin_frame()) return 0;
+    // Timed: the studio's own work and the draw submission; not the wait for input or vsync.
+    const auto wall_start = std::chrono::steady_clock::now();
+    const double cpu_start = thread_cpu_ms();
     studio.frame();
     platform.end_frame();
+    if (frame_log) {
+      const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count();
+      // The period logged on a frame is that of the frame before it (0 on the first).
+      std::fprintf(frame_log, "%d %.3f %.3f %.3f\n", frame, wall, thread_cpu_ms() - cpu_start, frame > 1 ? period : 0.0);
+    }
     if (auto png = studio.take_png_request()) {  // "Save PNG": the frame just drawn, before present
       std::string error;
       const bool ok = platform.save_screenshot(*png, error);
@@ -153,7 +238,8 @@ int studio_command(const std::vector<std::string>& args) {
     WindowOptions window;
     window.width = parsed.width;
     window.height = parsed.height;
-    window.idle_wait_seconds = parsed.screenshot_path.empty() ? 0.1 : 0.0;
+    // Scripted runs render back to back; an interactive window sleeps until input (or 0.1 s).
+    window.idle_wait_seconds = parsed.screenshot_path.empty() && parsed.frame_log.empty() ? 0.1 : 0.0;
     platform = std::make_unique<GlfwPlatform>(window);
   } catch (const PlatformError& error) {
     std::fprintf(stderr, "multipos studio: %s\n", error.what());
@@ -170,6 +256,15 @@ int studio_command(const std::vector<std::string>& args) {
   options.db_path = parsed.db_path;
   options.initial_tab = parsed.tab;
   options.run_factory = cli_run_factory();
+  options.settings_path = parsed.settings_path;
+  // ImGui keeps the layout (table columns: widths, order, visibility) beside our settings.
+  static std::string ini_path;
+  if (!parsed.settings_path.empty()) {
+    ini_path = (std::filesystem::path(parsed.settings_path).parent_path() / "imgui.ini").string();
+    std::error_code error;
+    std::filesystem::create_directories(std::filesystem::path(ini_path).parent_path(), error);
+    ImGui::GetIO().IniFilename = ini_path.c_str();
+  }
   ui::Studio studio(options);
   if (parsed.new_runs) studio.launch_panel().open();
   if (!parsed.screenshot_path.empty()) {

@@ -23,6 +23,7 @@ std::string draft_key(const LaunchRequest& request) {
                     "|" + std::to_string(request.lr) + "|" + request.device + "|" +
                     std::to_string(request.max_concurrent);
   for (const auto& objective : request.objectives) key += "|" + objective;
+  key += "|" + request.dataset.dump() + "|" + request.encoder.dump() + "|" + request.base_label;
   return key;
 }
 
@@ -46,16 +47,40 @@ void LaunchPanel::open() {
   presets_ = list_presets(assets_dir_);  // presets added since the studio started show up
 }
 
+void LaunchPanel::fill_from_config(const nlohmann::json& config) {
+  draft_.steps = config.value("steps", draft_.steps);
+  draft_.seed = config.value("seed", draft_.seed);
+  draft_.device = config.value("device", draft_.device);
+  const auto optimizer = config.find("optimizer");
+  if (optimizer != config.end() && optimizer->is_object()) draft_.lr = optimizer->value("lr", draft_.lr);
+  const auto dataset = config.find("dataset");
+  draft_.dataset = dataset != config.end() && dataset->is_object() ? *dataset : nlohmann::json{{"kind", "synthetic"}};
+  const auto encoder = config.find("encoder");
+  draft_.encoder = encoder != config.end() && encoder->is_object() ? *encoder : nlohmann::json{{"kind", "bag"}};
+}
+
 void LaunchPanel::choose_preset(const std::string& path) {
   draft_.preset_path = path;
+  draft_.base_config = nullptr;
+  draft_.base_label.clear();
   std::ifstream in(path);
   const nlohmann::json preset = nlohmann::json::parse(in, nullptr, false);
   if (preset.is_discarded() || !preset.is_object()) return;  // the validation names the problem
-  draft_.steps = preset.value("steps", draft_.steps);
-  draft_.seed = preset.value("seed", draft_.seed);
-  draft_.device = preset.value("device", draft_.device);
-  const auto optimizer = preset.find("optimizer");
-  if (optimizer != preset.end() && optimizer->is_object()) draft_.lr = optimizer->value("lr", draft_.lr);
+  fill_from_config(preset);
+}
+
+bool LaunchPanel::duplicate(const store::RunRecord& run) {
+  const nlohmann::json config = nlohmann::json::parse(run.config_json, nullptr, false);
+  if (!config.is_object()) return false;
+  draft_.base_config = config;
+  draft_.base_config.erase("name");  // the copies are named after their objectives again
+  draft_.base_label = "run #" + std::to_string(run.id);
+  fill_from_config(config);
+  const std::string objective = config.contains("objective") && config["objective"].is_object()
+                                    ? config["objective"].value("name", run.objective) : run.objective;
+  if (!objective.empty()) draft_.objectives = {objective};
+  open();
+  return true;
 }
 
 void LaunchPanel::validate_if_changed() {
@@ -74,8 +99,34 @@ const std::vector<FieldError>& LaunchPanel::errors() {
   return errors_;
 }
 
+const DatasetCheck& LaunchPanel::dataset_check() {
+  dataset_loads_.sync();
+  dataset_check_ = {};
+  // Only a dataset the range checks accept is worth loading (no missing folder, sane rates).
+  if (draft_.dataset.is_null() || !check_dataset_spec(draft_.dataset).empty()) return dataset_check_;
+  const LoadedDataset* entry = dataset_loads_.get_spec(draft_.dataset.dump());
+  if (!entry) {
+    dataset_check_.state = DatasetCheck::State::checking;
+    dataset_check_.message = "loading the dataset to check it...";
+  } else if (!entry->error.empty()) {
+    dataset_check_.state = DatasetCheck::State::failed;
+    dataset_check_.message = entry->error;
+  } else {
+    dataset_check_.state = DatasetCheck::State::ok;
+    std::string splits;
+    for (const auto& split : entry->stats.splits) splits += (splits.empty() ? "" : " / ") + std::to_string(split.queries);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f", entry->seconds);
+    dataset_check_.message = std::to_string(entry->stats.passages) + " passages, " +
+                             std::to_string(entry->stats.queries) + " queries (train / dev / test " + splits +
+                             "), loaded in " + seconds + " s";
+  }
+  return dataset_check_;
+}
+
 bool LaunchPanel::launch() {
   if (!errors().empty() || !factory_ || !factory_->available()) return false;
+  if (dataset_check().state == DatasetCheck::State::failed) return false;
   launched_ = draft_;
   return true;
 }
@@ -149,6 +200,50 @@ void LaunchPanel::draw_numbers() {
   field_errors("max_concurrent");
 }
 
+void LaunchPanel::draw_preset() {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Preset");
+  ImGui::SameLine(ImGui::GetFontSize() * 8);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+  const std::string preview = !draft_.base_label.empty() ? "copy of " + draft_.base_label
+                              : draft_.preset_path.empty() ? "(none found)" : file_name(draft_.preset_path);
+  if (ImGui::BeginCombo("##preset", preview.c_str())) {
+    for (const auto& path : presets_) {
+      if (ImGui::Selectable(file_name(path).c_str(), path == draft_.preset_path && draft_.base_label.empty())) {
+        choose_preset(path);
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", path.c_str());
+    }
+    ImGui::EndCombo();
+  }
+  if (!draft_.base_label.empty() && ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Every setting of %s; the fields below override it", draft_.base_label.c_str());
+  }
+  if (presets_.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("no presets in %s", assets_dir_.empty() ? "(assets not found)" : assets_dir_.c_str());
+  }
+  field_errors("preset");
+}
+
+void LaunchPanel::draw_data() {
+  if (ImGui::CollapsingHeader("Data and labels", ImGuiTreeNodeFlags_DefaultOpen)) {
+    data_form_.draw_dataset(draft_.dataset);
+    field_errors("dataset");
+    const DatasetCheck& check = dataset_check();
+    if (check.state != DatasetCheck::State::none) {
+      ImGui::PushTextWrapPos(0);
+      if (check.state == DatasetCheck::State::failed) ImGui::TextColored(kErrorColor, "%s", check.message.c_str());
+      else ImGui::TextDisabled("%s", check.message.c_str());
+      ImGui::PopTextWrapPos();
+    }
+  }
+  if (ImGui::CollapsingHeader("Encoder", ImGuiTreeNodeFlags_DefaultOpen)) {
+    data_form_.draw_encoder(draft_.encoder);
+    field_errors("encoder");
+  }
+}
+
 void LaunchPanel::draw() {
   if (open_requested_) {
     ImGui::OpenPopup("New runs");
@@ -156,30 +251,17 @@ void LaunchPanel::draw() {
   }
   const ImVec2 center = ImGui::GetMainViewport()->GetCenter();
   ImGui::SetNextWindowPos(center, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 40, 0), ImGuiCond_Appearing);
+  const float width = ImGui::GetFontSize() * 40;
+  ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width * 1.5f, ImGui::GetMainViewport()->WorkSize.y * 0.92f));
+  ImGui::SetNextWindowSize(ImVec2(width, 0), ImGuiCond_Appearing);
   open_ = ImGui::BeginPopupModal("New runs", nullptr, ImGuiWindowFlags_NoSavedSettings);
   if (!open_) return;
-  ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("Preset");
-  ImGui::SameLine(ImGui::GetFontSize() * 8);
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
-  const std::string preview = draft_.preset_path.empty() ? "(none found)" : file_name(draft_.preset_path);
-  if (ImGui::BeginCombo("##preset", preview.c_str())) {
-    for (const auto& path : presets_) {
-      if (ImGui::Selectable(file_name(path).c_str(), path == draft_.preset_path)) choose_preset(path);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", path.c_str());
-    }
-    ImGui::EndCombo();
-  }
-  if (presets_.empty()) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("no presets in %s", assets_dir_.empty() ? "(assets not found)" : assets_dir_.c_str());
-  }
-  field_errors("preset");
+  draw_preset();
   ImGui::Separator();
   draw_objectives();
   ImGui::Separator();
   draw_numbers();
+  draw_data();
   ImGui::Separator();
   field_errors("");
   ImGui::PushTextWrapPos(0);
@@ -188,7 +270,7 @@ void LaunchPanel::draw() {
                       "Several objectives also get a BM25 baseline run.");
   ImGui::PopTextWrapPos();
   const bool can_create = factory_ && factory_->available();
-  const bool valid = errors().empty();
+  const bool valid = errors().empty() && dataset_check().state != DatasetCheck::State::failed;
   ImGui::BeginDisabled(!valid || !can_create);
   const std::string label = "Launch " + std::to_string(draft_.objectives.size()) +
                             (draft_.objectives.size() == 1 ? " run" : " runs");

@@ -1,6 +1,9 @@
-// The "New runs" modal: preset, objectives (one run each), steps, seed, learning rate, device and
-// how many runs train at once, with every problem shown under its field before Launch is enabled.
-// Picking a preset fills the fields from it. Validation: the range checks of launch_request.hpp,
+// The "New runs" modal: preset, objectives (one run each), steps, seed, learning rate, device,
+// how many runs train at once, the dataset with its label regime and noise, and the encoder, with
+// every problem shown under its field before Launch is enabled. Picking a preset fills the fields
+// from it; "duplicate and edit" fills them from a run's stored config. The config resolution does
+// not read data, so the dataset is also loaded once per edit by a worker thread (the loaders'
+// own checks: unknown fields, file:line faults); a failed load blocks Launch. Validation: the range checks of launch_request.hpp,
 // then the app's RunFactory::validate (the CLI's own config resolution) when one is given.
 // UI thread only.
 #pragma once
@@ -10,9 +13,18 @@
 #include <utility>
 #include <vector>
 
+#include "core/store/run_store.hpp"
+#include "ui/dataset_cache.hpp"
+#include "ui/launch_data_form.hpp"
 #include "ui/launch_request.hpp"
 
 namespace multipos::ui {
+
+// Where the background load of the form's dataset stands.
+struct DatasetCheck {
+  enum class State { none, checking, ok, failed } state = State::none;
+  std::string message;  // "7589 passages, 1800 queries (1440 / 180 / 180)" or the loader's error
+};
 
 class LaunchPanel {
  public:
@@ -32,14 +44,23 @@ class LaunchPanel {
   const std::vector<FieldError>& errors();
   const std::vector<std::string>& presets() const { return presets_; }
   void choose_preset(const std::string& path);
-  // What the Launch button does: keeps the modal open and returns false when there are errors.
+  // Opens the modal prefilled from a run's config_json (objective, steps, seed, lr, device,
+  // dataset, encoder and everything else it holds); false when the config is not a JSON object.
+  bool duplicate(const store::RunRecord& run);
+  // What the Launch button does: keeps the modal open and returns false when there are errors
+  // (a dataset still being checked does not hold it back; one that failed to load does).
   bool launch();
+  // Queues the load of the draft's dataset when it changed; call once per frame (draw() does).
+  const DatasetCheck& dataset_check();
 
  private:
   void validate_if_changed();
   void field_errors(const char* field);
   void draw_objectives();
   void draw_numbers();
+  void draw_preset();
+  void draw_data();
+  void fill_from_config(const nlohmann::json& config);
 
   std::string assets_dir_;
   const RunFactory* factory_;
@@ -50,6 +71,9 @@ class LaunchPanel {
   bool open_ = false;
   bool open_requested_ = false;
   std::optional<LaunchRequest> launched_;
+  LaunchDataForm data_form_;
+  DatasetCache dataset_loads_{1};  // the last checked dataset only
+  DatasetCheck dataset_check_;
 };
 
 }  // namespace multipos::ui

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "ui/launch_data_form.hpp"
+
 namespace multipos::ui {
 
 namespace {
@@ -33,7 +35,9 @@ const std::vector<std::string>& launchable_objectives() {
 std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
   std::vector<FieldError> errors;
   std::error_code fs_error;
-  if (request.preset_path.empty()) {
+  if (request.base_config.is_object()) {
+    // A copied run's config: nothing to read from disk.
+  } else if (request.preset_path.empty()) {
     errors.push_back({"preset", "choose a preset"});
   } else if (!std::filesystem::is_regular_file(request.preset_path, fs_error)) {
     errors.push_back({"preset", request.preset_path + ": no such file"});
@@ -53,6 +57,12 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
   if (!is_device(request.device)) errors.push_back({"device", "device: expected auto, cpu, cuda or cuda:N"});
   if (request.max_concurrent < 1 || request.max_concurrent > 64) {
     errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
+  }
+  if (!request.dataset.is_null()) {
+    for (auto& message : check_dataset_spec(request.dataset)) errors.push_back({"dataset", std::move(message)});
+  }
+  if (!request.encoder.is_null() && !request.encoder.is_object()) {
+    errors.push_back({"encoder", "encoder: expected a JSON object"});
   }
   return errors;
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/store/run_store.hpp"
 
 namespace multipos::ui {
@@ -20,6 +22,12 @@ const std::vector<std::string>& launchable_objectives();
 
 struct LaunchRequest {
   std::string preset_path;               // a JSON preset (assets/presets/*.json)
+  // Duplicate-and-edit: the copied run's whole config, used instead of the preset when an object.
+  nlohmann::json base_config;
+  std::string base_label;                // "run #12", shown in place of the preset's name
+  // Replace the preset's "dataset" / "encoder" objects when not null.
+  nlohmann::json dataset;
+  nlohmann::json encoder;
   std::vector<std::string> objectives;   // one run per objective
   int64_t steps = 300;
   int64_t seed = 1;
@@ -30,12 +38,14 @@ struct LaunchRequest {
 
 // A problem with one field of the form ("" = the request as a whole), shown under that field.
 struct FieldError {
-  std::string field;    // "preset", "objectives", "steps", "seed", "lr", "device", "max_concurrent", ""
+  std::string field;    // "preset", "objectives", "steps", "seed", "lr", "device", "max_concurrent",
+                        // "dataset", "encoder", "" 
   std::string message;
 };
 
-// Range checks that need no config parsing: a readable preset, at least one objective, steps in
-// 1..10^8, seed >= 0, 0 < lr <= 10, a device the trainer knows, 1..64 concurrent runs.
+// Range checks that need no config parsing: a readable preset (or a copied run's config), at
+// least one objective, steps in 1..10^8, seed >= 0, 0 < lr <= 10, a device the trainer knows,
+// 1..64 concurrent runs, and the dataset's paths and rates (check_dataset_spec).
 std::vector<FieldError> check_launch_ranges(const LaunchRequest& request);
 
 // Runs creation with the CLI's own config resolution, provided by the app (app/studio_command.cpp).

@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include "ui/plot/palette.hpp"
+#include "ui/run_table_model.hpp"
 #include "ui/series_descriptions.hpp"
 
 namespace multipos::ui {
@@ -18,7 +19,67 @@ std::string run_label(const RunViewModel& model, int64_t run_id) {
   return label;
 }
 
+std::string band_label(const std::vector<int64_t>& group, const RunViewModel& model) {
+  const store::RunRecord* run = model.find_run(group.front());
+  std::string label = "mean of " + std::to_string(group.size()) + " seeds";
+  if (run && !run->objective.empty()) label = run->objective + " " + label;
+  return label;
+}
+
 }  // namespace
+
+void LossChartPanel::set_x_axis(XAxis axis) {
+  if (axis == x_axis_) return;
+  x_axis_ = axis;
+  plot_.fit();  // the old x range means nothing on the new axis
+}
+
+const LossChartPanel::MappedX& LossChartPanel::mapped_x(const RunViewModel& model, int64_t run_id,
+                                                        const SeriesData& series) {
+  MappedX& cache = mapped_[run_id];
+  if (cache.source_count == series.steps.size() && cache.axis == x_axis_ && cache.series_name == series_name_) {
+    return cache;
+  }
+  XContext context;
+  if (const store::RunRecord* run = model.find_run(run_id)) {
+    context.examples_per_step = batch_queries(run->config_json);
+    context.start_time = run->started_at;
+  }
+  context.epoch = model.series(run_id, "epoch");
+  cache.ok = map_x(series, x_axis_, context, cache.xs);
+  cache.source_count = series.steps.size();
+  cache.axis = x_axis_;
+  cache.series_name = series_name_;
+  ++cache.generation;
+  return cache;
+}
+
+void LossChartPanel::update_bands(const RunViewModel& model, const RunSelection& selection) {
+  std::string key = std::string(x_axis_name(x_axis_)) + "|" + series_name_ + "|" + std::to_string(smoothing_);
+  for (int64_t id : selection.ids()) key += "|" + std::to_string(id);
+  if (bands_.revision == model.revision() && bands_.key == key) return;
+  bands_.revision = model.revision();
+  bands_.key = key;
+  bands_.curves.clear();
+  std::vector<const store::RunRecord*> runs;
+  for (int64_t id : selection.ids()) {
+    if (const store::RunRecord* run = model.find_run(id)) runs.push_back(run);
+  }
+  bands_.groups = seed_groups(runs);
+  const bool smooth = smoothing_ > 0.001f;
+  for (const auto& group : bands_.groups) {
+    std::vector<CurveRef> curves;
+    for (int64_t id : group) {
+      const SeriesData* series = model.series(id, series_name_);
+      if (!series || series->steps.empty()) continue;
+      const MappedX& xs = mapped_x(model, id, *series);
+      if (!xs.ok) continue;
+      curves.push_back({&xs.xs, smooth ? &smoothed(id, *series).values : &series->values});
+    }
+    bands_.curves.push_back(seed_band(curves));
+  }
+  ++bands_.generation;
+}
 
 const LossChartPanel::Smoothed& LossChartPanel::smoothed(int64_t run_id, const SeriesData& series) {
   Smoothed& cache = smoothed_[run_id];
@@ -65,6 +126,22 @@ void LossChartPanel::draw_controls(const RunViewModel& model, const RunSelection
   bool log_y = plot_.log_y();
   if (ImGui::Checkbox("Log y", &log_y)) plot_.set_log_y(log_y);
   ImGui::SameLine();
+  ImGui::TextUnformatted("x axis");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+  if (ImGui::BeginCombo("##x_axis", x_axis_label(x_axis_))) {
+    for (XAxis axis : {XAxis::step, XAxis::examples, XAxis::epoch, XAxis::wall_time}) {
+      if (ImGui::Selectable(x_axis_label(axis), axis == x_axis_)) set_x_axis(axis);
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::Checkbox("Seed bands", &seed_bands_);
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Selected runs whose configs differ only in the seed: their mean curve with\n"
+                      "the min-max band over seeds (individual runs drawn faint)");
+  }
+  ImGui::SameLine();
   if (ImGui::Button(plot_.following() ? "Fit (following)" : "Fit")) plot_.fit();
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
@@ -79,25 +156,51 @@ void LossChartPanel::draw(const RunViewModel& model, const RunSelection& selecti
   draw_controls(model, selection);
   std::vector<plot::PlotSeries> curves;
   const bool smooth = smoothing_ > 0.001f;
+  if (seed_bands_) update_bands(model, selection);
+  auto in_band = [&](int64_t run_id) {
+    if (!seed_bands_) return false;
+    for (const auto& group : bands_.groups) {
+      if (std::find(group.begin(), group.end(), run_id) != group.end()) return true;
+    }
+    return false;
+  };
+  std::size_t unmapped = 0;
   for (int64_t run_id : selection.ids()) {
     const SeriesData* series = model.series(run_id, series_name_);
     if (!series || series->steps.empty()) continue;
+    const MappedX& xs = mapped_x(model, run_id, *series);
+    if (!xs.ok) {
+      ++unmapped;  // e.g. no batch size for "examples seen": left out, counted under the chart
+      continue;
+    }
+    const bool banded = in_band(run_id);
     plot::PlotSeries raw;
     raw.label = run_label(model, run_id);
-    raw.xs = series->steps.data();
+    raw.xs = xs.xs.data();
     raw.ys = series->values.data();
     raw.count = series->steps.size();
-    raw.color = plot::run_color(run_id, smooth ? 0.25f : 1.0f);
-    raw.version = model.revision();  // the model may reuse memory after dropping a run
-    if (!smooth) {
-      curves.push_back(std::move(raw));
+    raw.color = plot::run_color(run_id, smooth || banded ? 0.25f : 1.0f);
+    raw.version = model.revision() * 1315423911u + xs.generation;  // memory may be reused after a drop
+    if (!smooth || banded) {
+      raw.in_legend = !banded;
+      if (!banded) curves.push_back(std::move(raw));
+      if (banded) {  // the run itself faint behind its group's band
+        if (smooth) {
+          const Smoothed& values = smoothed(run_id, *series);
+          raw.ys = values.values.data();
+          raw.version = values.generation * 2654435761u + xs.generation;
+        }
+        raw.hover_readout = false;
+        raw.thickness = 1.0f;
+        curves.push_back(std::move(raw));
+      }
       continue;
     }
     raw.in_legend = false;
     plot::PlotSeries line = raw;
     const Smoothed& smooth_values = smoothed(run_id, *series);
     line.ys = smooth_values.values.data();
-    line.version = smooth_values.generation;
+    line.version = smooth_values.generation * 2654435761u + xs.generation;
     line.color = plot::run_color(run_id);
     line.in_legend = true;
     raw.hover_readout = false;  // the readout shows the smoothed value under the cursor line
@@ -105,9 +208,28 @@ void LossChartPanel::draw(const RunViewModel& model, const RunSelection& selecti
     curves.push_back(std::move(raw));
     curves.push_back(std::move(line));
   }
-  plot_.set_axis_labels("step", series_name_);
+  if (seed_bands_) {
+    for (std::size_t g = 0; g < bands_.curves.size(); ++g) {
+      const BandCurve& band = bands_.curves[g];
+      if (band.xs.empty()) continue;
+      plot::PlotSeries mean;
+      mean.label = band_label(bands_.groups[g], model);
+      mean.xs = band.xs.data();
+      mean.ys = band.mean.data();
+      mean.count = band.xs.size();
+      mean.band_lo = band.lo.data();
+      mean.band_hi = band.hi.data();
+      mean.color = plot::run_color(bands_.groups[g].front());
+      mean.band_color = plot::run_color(bands_.groups[g].front(), 0.22f);
+      mean.thickness = 2.0f;
+      mean.version = bands_.generation;
+      curves.push_back(std::move(mean));
+    }
+  }
+  plot_.set_axis_labels(x_axis_label(x_axis_), series_name_);
   const char* empty = selection.empty() ? "Select runs in the table to plot them"
-                                        : "The selected runs have no points of this series yet";
+                      : unmapped > 0  ? "The selected runs lack what this x axis needs (batch size or epoch series)"
+                                      : "The selected runs have no points of this series yet";
   plot_.draw("##chart", curves, ImVec2(0, 0), empty);
 }
 

@@ -48,7 +48,12 @@ void ProbeCache::sync() {
       index_requested_.erase(run_id);
     } else if (!answer.error.empty()) {
       last_error_ = answer.error;
-      rows_requested_.erase(answer.request.key);
+      (answer.request.retrieved ? retrieved_requested_ : rows_requested_).erase(answer.request.key);
+    } else if (answer.request.retrieved) {
+      last_error_.clear();
+      if (retrieved_.size() >= kMaxCachedRows) retrieved_.clear();
+      retrieved_[answer.request.key] = std::move(answer.retrieved);
+      retrieved_requested_.erase(answer.request.key);
     } else {
       last_error_.clear();
       if (rows_.size() >= kMaxCachedRows) rows_.clear();
@@ -63,7 +68,7 @@ const ProbeIndex* ProbeCache::index(int64_t run_id) {
   if (found != indexes_.end()) return &found->second;
   if (!index_requested_[run_id]) {
     index_requested_[run_id] = true;
-    enqueue({true, {run_id, 0, ""}});
+    enqueue({true, {run_id, 0, ""}, false});
   }
   return nullptr;
 }
@@ -71,7 +76,7 @@ const ProbeIndex* ProbeCache::index(int64_t run_id) {
 void ProbeCache::refresh_index(int64_t run_id) {
   if (index_requested_[run_id]) return;
   index_requested_[run_id] = true;
-  enqueue({true, {run_id, 0, ""}});
+  enqueue({true, {run_id, 0, ""}, false});
 }
 
 const std::vector<store::ProbeRow>* ProbeCache::rows(int64_t run_id, int64_t step, const std::string& query_id) {
@@ -81,7 +86,21 @@ const std::vector<store::ProbeRow>* ProbeCache::rows(int64_t run_id, int64_t ste
   bool& requested = rows_requested_[key];
   if (!requested) {
     requested = true;
-    enqueue({false, std::move(key)});
+    enqueue({false, std::move(key), false});
+  }
+  return nullptr;
+}
+
+const std::vector<store::RetrievedRow>* ProbeCache::retrieved(int64_t run_id, int64_t step,
+                                                               const std::string& query_id) {
+  RowsKey key{run_id, step, query_id};
+  const auto found = retrieved_.find(key);
+  if (found != retrieved_.end()) return &found->second;
+  bool& requested = retrieved_requested_[key];
+  if (!requested) {
+    requested = true;
+    Request request{false, std::move(key), true};
+    enqueue(std::move(request));
   }
   return nullptr;
 }
@@ -97,6 +116,15 @@ ProbeCache::Answer ProbeCache::answer(store::RunStore& store, const Request& req
       for (const auto& row : store.probe_rows(run_id, answer.index.steps.front())) ids.insert(row.query_id);
       answer.index.query_ids.assign(ids.begin(), ids.end());
     }
+    try {
+      answer.index.retrieved_steps = store.retrieved_steps(run_id);
+    } catch (const store::StoreError&) {
+      // A store from before retrieved lists existed (schema 1, opened read-only): none stored.
+    }
+    return answer;
+  }
+  if (request.retrieved) {
+    answer.retrieved = store.retrieved(run_id, step, query_id);
     return answer;
   }
   answer.rows = store.probe_rows(run_id, step, query_id);

@@ -25,6 +25,7 @@ namespace multipos::ui {
 struct ProbeIndex {
   std::vector<int64_t> steps;           // ascending
   std::vector<std::string> query_ids;   // probe queries, read at the first probe step
+  std::vector<int64_t> retrieved_steps; // steps with stored retrieved lists (dev evaluations)
   std::string error;                    // set when reading failed (names the file)
 };
 
@@ -43,6 +44,8 @@ class ProbeCache {
   void refresh_index(int64_t run_id);
   // One query's rows at one step, positives first; nullptr until loaded.
   const std::vector<store::ProbeRow>* rows(int64_t run_id, int64_t step, const std::string& query_id);
+  // One query's retrieved list (top-k by rank) at one of retrieved_steps; nullptr until loaded.
+  const std::vector<store::RetrievedRow>* retrieved(int64_t run_id, int64_t step, const std::string& query_id);
   // Requests not answered yet (for a "loading" hint and for tests).
   std::size_t pending() const { return pending_; }
   // The latest read failure of a row request ("" once a read succeeds); such answers are not
@@ -54,11 +57,13 @@ class ProbeCache {
   struct Request {
     bool index = false;
     RowsKey key;
+    bool retrieved = false;  // the retrieved list of key rather than its probe rows
   };
   struct Answer {
     Request request;
     ProbeIndex index;
     std::vector<store::ProbeRow> rows;
+    std::vector<store::RetrievedRow> retrieved;
     std::string error;
   };
 
@@ -72,6 +77,8 @@ class ProbeCache {
   std::map<RowsKey, std::vector<store::ProbeRow>> rows_;
   std::map<int64_t, bool> index_requested_;
   std::map<RowsKey, bool> rows_requested_;
+  std::map<RowsKey, std::vector<store::RetrievedRow>> retrieved_;
+  std::map<RowsKey, bool> retrieved_requested_;
   std::size_t pending_ = 0;
   std::string last_error_;
   // Shared with the worker, guarded by mutex_.

@@ -12,7 +12,7 @@ namespace multipos::ui {
 
 namespace {
 
-constexpr int kFixedColumns = 4;  // passage, grade, source, false+
+constexpr int kFixedColumns = 5;  // passage, text, grade, source, false+
 constexpr int kColumnsPerRun = 3;  // score, p, dL/ds
 
 std::string run_title(const RunViewModel& model, int64_t run_id) {
@@ -72,6 +72,81 @@ void QueryInspectorPanel::keep_indexes_fresh(const RunViewModel& model, const st
       cache_.refresh_index(id);
     }
   }
+}
+
+const LoadedDataset* QueryInspectorPanel::find_dataset(const RunViewModel& model, const std::vector<int64_t>& run_ids) {
+  dataset_error_.clear();
+  if (!datasets_) return nullptr;
+  datasets_->sync();
+  // The first selected run with a dataset config: runs compared side by side share their data.
+  for (int64_t id : run_ids) {
+    const store::RunRecord* run = model.find_run(id);
+    if (!run || dataset_spec_of(run->config_json).empty()) continue;
+    const LoadedDataset* entry = datasets_->get(run->config_json);
+    if (entry && !entry->error.empty()) dataset_error_ = entry->error;
+    return entry && entry->error.empty() ? entry : nullptr;
+  }
+  return nullptr;
+}
+
+void QueryInspectorPanel::draw_retrieved(const std::vector<RunColumn>& columns) {
+  ImGui::TextDisabled("Retrieved at the dev evaluation at or before the step (rank, passage, score; "
+                      "+g = judged positive of grade g, F = known false positive)");
+  // One column per run that has a list; the others are named once (e.g. BM25 baselines).
+  std::vector<std::size_t> shown;
+  std::string without;
+  for (std::size_t r = 0; r < columns.size() && r < retrieved_shown_.size(); ++r) {
+    if (!retrieved_shown_[r].empty()) shown.push_back(r);
+    else without += (without.empty() ? "" : ", ") + columns[r].title;
+  }
+  if (shown.empty()) {
+    ImGui::TextDisabled("no retrieved lists stored for this run%s", columns.size() > 1 ? "s" : "");
+    return;
+  }
+  if (!without.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("| none stored: %s", without.c_str());
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_SizingStretchSame;
+  if (!ImGui::BeginTable("##retrieved", static_cast<int>(shown.size()), flags)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (std::size_t r : shown) ImGui::TableSetupColumn(columns[r].title.c_str());
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  std::size_t rows = 0;
+  for (std::size_t c = 0; c < shown.size(); ++c) {
+    const std::size_t r = shown[c];
+    ImGui::TableSetColumnIndex(static_cast<int>(c));
+    const std::string title = columns[r].title + "  @" + std::to_string(retrieved_steps_shown_[r]);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::run_color(columns[r].run_id)), "%s", title.c_str());
+    rows = std::max(rows, retrieved_shown_[r].size());
+  }
+  for (std::size_t i = 0; i < rows; ++i) {
+    ImGui::TableNextRow();
+    for (std::size_t c = 0; c < shown.size(); ++c) {
+      const auto& list = retrieved_shown_[shown[c]];
+      ImGui::TableSetColumnIndex(static_cast<int>(c));
+      if (i < list.size()) draw_retrieved_row(list[i]);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void QueryInspectorPanel::draw_retrieved_row(const store::RetrievedRow& row) {
+  const LoadedDataset::Relevance mark = dataset_ ? dataset_->relevance(query_, row.passage_id) : LoadedDataset::Relevance{};
+  char mark_text[24] = "";
+  if (mark.judged) std::snprintf(mark_text, sizeof mark_text, mark.false_positive ? " F" : " +%g", mark.grade);
+  const ImVec4 color = !mark.judged ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
+                       : mark.false_positive ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
+  ImGui::TextColored(color, "%2d %s %.3f%s", row.rank, row.passage_id.c_str(), row.score, mark_text);
+  if (!dataset_ || !ImGui::IsItemHovered()) return;
+  const std::string& text = dataset_->passage_text(row.passage_id);
+  if (text.empty()) return;
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
 }
 
 void QueryInspectorPanel::draw_query_list(const std::vector<std::string>& query_ids) {
@@ -165,10 +240,24 @@ void QueryInspectorPanel::draw_passage_row(const InspectorRow& row, const std::v
   if (row.is_positive) ImGui::TextUnformatted(row.passage_id.c_str());
   else ImGui::TextDisabled("%s", row.passage_id.c_str());
   ImGui::TableSetColumnIndex(1);
-  if (row.is_positive) ImGui::Text("%g", row.grade);
+  const std::string& text = dataset_ ? dataset_->passage_text(row.passage_id) : std::string();
+  if (!text.empty()) {
+    ImGui::TextUnformatted(text.c_str());
+    if (ImGui::IsItemHovered()) {
+      ImGui::BeginTooltip();
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+      ImGui::TextUnformatted(text.c_str());
+      ImGui::PopTextWrapPos();
+      ImGui::EndTooltip();
+    }
+  } else {
+    ImGui::TextDisabled(dataset_ ? "?" : "...");
+  }
   ImGui::TableSetColumnIndex(2);
-  ImGui::TextUnformatted(row.is_positive ? row.label_source.c_str() : "neg");
+  if (row.is_positive) ImGui::Text("%g", row.grade);
   ImGui::TableSetColumnIndex(3);
+  ImGui::TextUnformatted(row.is_positive ? row.label_source.c_str() : "neg");
+  ImGui::TableSetColumnIndex(4);
   if (row.is_false_positive) ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f), "false");
   for (std::size_t r = 0; r < columns.size(); ++r) {
     const InspectorCell& cell = row.cells[r];
@@ -195,6 +284,7 @@ void QueryInspectorPanel::draw_table(const std::vector<RunColumn>& columns) {
   const float em = ImGui::GetFontSize();
   ImGui::TableSetupScrollFreeze(1, 2);
   ImGui::TableSetupColumn("passage", ImGuiTableColumnFlags_WidthFixed, em * 4.0f);
+  ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthFixed, em * 16.0f);
   ImGui::TableSetupColumn("grade", ImGuiTableColumnFlags_WidthFixed, em * 2.6f);
   ImGui::TableSetupColumn("source", ImGuiTableColumnFlags_WidthFixed, em * 3.0f);
   ImGui::TableSetupColumn("false+", ImGuiTableColumnFlags_WidthFixed, em * 2.8f);
@@ -230,6 +320,7 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
   cache_.sync();
   const std::vector<int64_t>& run_ids = selection.ids();
   keep_indexes_fresh(model, run_ids);
+  dataset_ = find_dataset(model, run_ids);
   std::vector<const std::vector<std::string>*> id_lists;
   std::vector<const std::vector<int64_t>*> step_lists;
   std::string index_error;
@@ -273,6 +364,17 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     per_run.push_back(rows);
   }
   table_ = build_inspector_table(per_run);
+  retrieved_shown_.assign(run_ids.size(), {});
+  retrieved_steps_shown_.assign(run_ids.size(), -1);
+  for (std::size_t r = 0; r < run_ids.size(); ++r) {
+    const ProbeIndex* index = cache_.index(run_ids[r]);
+    if (!index || query_.empty() || index->retrieved_steps.empty()) continue;
+    // The latest evaluation at or before the shown probe step (the first one before any).
+    int64_t step = shown_step_ >= 0 ? step_at_or_before(index->retrieved_steps, shown_step_) : -1;
+    if (step < 0) step = index->retrieved_steps.front();
+    retrieved_steps_shown_[r] = step;
+    if (const auto* rows = cache_.retrieved(run_ids[r], step, query_)) retrieved_shown_[r] = *rows;
+  }
 
   ImGui::AlignTextToFramePadding();
   if (run_ids.empty()) {
@@ -287,8 +389,24 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     ImGui::SameLine();
     ImGui::TextDisabled("%zu passages%s  |  dL/ds < 0 pulls a score up, > 0 pushes it down", table_.rows.size(),
                         loading ? ", reading..." : "");
+    const std::string& text = dataset_ ? dataset_->query_text(query_) : std::string();
+    ImGui::PushTextWrapPos(0);
+    if (!text.empty()) ImGui::TextColored(ImVec4(0.85f, 0.88f, 1.0f, 1.0f), "\"%s\"", text.c_str());
+    else if (!dataset_error_.empty()) ImGui::TextDisabled("no texts: %s", dataset_error_.c_str());
+    else ImGui::TextDisabled(datasets_ && datasets_->loading() ? "loading the dataset for texts..." : "(no text)");
+    ImGui::PopTextWrapPos();
   }
-  if (!run_ids.empty() && !query_.empty()) draw_table(columns);
+  if (!run_ids.empty() && !query_.empty()) {
+    // The probe table above, the retrieved lists below (a third of the height when present).
+    const float available = ImGui::GetContentRegionAvail().y;
+    const float retrieved_height = std::max(ImGui::GetFrameHeight() * 3, available * 0.33f);
+    ImGui::BeginChild("##probe_table", ImVec2(0, available - retrieved_height - ImGui::GetStyle().ItemSpacing.y), false);
+    draw_table(columns);
+    ImGui::EndChild();
+    ImGui::BeginChild("##retrieved_lists", ImVec2(0, 0), false);
+    draw_retrieved(columns);
+    ImGui::EndChild();
+  }
   ImGui::EndChild();
 }
 

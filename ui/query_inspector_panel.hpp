@@ -2,13 +2,17 @@
 // ids) and a probe step (slider, following the latest step until moved), and read its passages,
 // positives first, with grade, label source and false-positive flag, and per selected run the
 // score, the probability p (with a bar) and dL/ds at that step. Rows come from a ProbeCache, so
-// the UI thread never waits on SQLite: cells fill in when the worker answers. UI thread only.
+// the UI thread never waits on SQLite: cells fill in when the worker answers. With a
+// DatasetCache, the query's and passages' texts come from the run's dataset (loaded off the UI
+// thread) and the retrieved list of each run (stored at dev evaluations) shows below the table
+// with relevance marks. UI thread only.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ui/dataset_cache.hpp"
 #include "ui/probe_cache.hpp"
 #include "ui/query_inspector_model.hpp"
 #include "ui/run_selection.hpp"
@@ -18,7 +22,9 @@ namespace multipos::ui {
 
 class QueryInspectorPanel {
  public:
-  explicit QueryInspectorPanel(std::string db_path) : cache_(std::move(db_path)) {}
+  // `datasets` may be null: then ids only, no texts or relevance marks from the dataset.
+  explicit QueryInspectorPanel(std::string db_path, DatasetCache* datasets = nullptr)
+      : cache_(std::move(db_path)), datasets_(datasets) {}
 
   // Draws into the current window/child, filling the available region.
   void draw(const RunViewModel& model, const RunSelection& selection);
@@ -31,6 +37,10 @@ class QueryInspectorPanel {
   ProbeCache& cache() { return cache_; }
   // The table drawn last frame (for tests).
   const InspectorTable& table() const { return table_; }
+  // The dataset whose texts were shown last frame (nullptr: none loaded yet), for tests.
+  const LoadedDataset* dataset() const { return dataset_; }
+  // Retrieved rows shown last frame, one list per selected run (empty: none stored), for tests.
+  const std::vector<std::vector<store::RetrievedRow>>& retrieved() const { return retrieved_shown_; }
 
  private:
   struct RunColumn {
@@ -45,8 +55,16 @@ class QueryInspectorPanel {
   void draw_totals_row(const std::vector<RunColumn>& columns);
   void draw_passage_row(const InspectorRow& row, const std::vector<RunColumn>& columns);
   void keep_indexes_fresh(const RunViewModel& model, const std::vector<int64_t>& run_ids);
+  const LoadedDataset* find_dataset(const RunViewModel& model, const std::vector<int64_t>& run_ids);
+  void draw_retrieved(const std::vector<RunColumn>& columns);
+  void draw_retrieved_row(const store::RetrievedRow& row);
 
   ProbeCache cache_;
+  DatasetCache* datasets_;
+  const LoadedDataset* dataset_ = nullptr;
+  std::string dataset_error_;  // why texts are missing (the loader's message), "" otherwise
+  std::vector<std::vector<store::RetrievedRow>> retrieved_shown_;
+  std::vector<int64_t> retrieved_steps_shown_;
   std::string query_;
   std::string filter_;
   int64_t step_ = -1;        // chosen step, -1 = latest

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "core/runs/process.hpp"
@@ -24,6 +26,21 @@ std::string join(const std::vector<std::string>& words) {
   std::string text;
   for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
   return text;
+}
+
+// Deletes the run's files beside the database; returns what it removed, for the log.
+std::string remove_run_files(const std::string& database, int64_t run_id) {
+  namespace fs = std::filesystem;
+  const std::string run = "run-" + std::to_string(run_id);
+  std::string removed;
+  std::error_code error;
+  const fs::path checkpoints = fs::path(database + ".checkpoints") / run;
+  if (fs::remove_all(checkpoints, error) > 0 && !error) removed += " " + checkpoints.string();
+  if (error) throw std::runtime_error("could not remove " + checkpoints.string() + ": " + error.message());
+  const fs::path log = runs::worker_log_path(database, run_id);
+  if (fs::remove(log, error) && !error) removed += " " + log.string();
+  if (error) throw std::runtime_error("could not remove " + log.string() + ": " + error.message());
+  return removed;
 }
 
 // Everything the thread holds once it first has work: opened lazily so a studio that only looks
@@ -83,6 +100,29 @@ void RunControl::stop(int64_t run_id) {
 void RunControl::cancel(int64_t run_id) {
   Command command;
   command.kind = Command::Kind::cancel;
+  command.run_id = run_id;
+  enqueue(std::move(command));
+}
+
+void RunControl::resume(int64_t run_id) {
+  Command command;
+  command.kind = Command::Kind::resume;
+  command.run_id = run_id;
+  enqueue(std::move(command));
+}
+
+void RunControl::set_notes(int64_t run_id, std::string tags, std::string notes) {
+  Command command;
+  command.kind = Command::Kind::set_notes;
+  command.run_id = run_id;
+  command.tags = std::move(tags);
+  command.notes = std::move(notes);
+  enqueue(std::move(command));
+}
+
+void RunControl::remove(int64_t run_id) {
+  Command command;
+  command.kind = Command::Kind::remove;
   command.run_id = run_id;
   enqueue(std::move(command));
 }
@@ -152,6 +192,30 @@ void RunControl::run() {
         runs::cancel_run(*machinery.store, command.run_id);
         say(LogLevel::info, "Cancelled queued run #" + std::to_string(command.run_id));
         break;
+      case Command::Kind::resume:
+        machinery.store->requeue(command.run_id);
+        say(LogLevel::info, "Queued run #" + std::to_string(command.run_id) +
+                                " again; it resumes from its last checkpoint");
+        if (!machinery.scheduling) {
+          machinery.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(), 0);
+        }
+        machinery.scheduling = true;
+        open_scheduler();
+        break;
+      case Command::Kind::set_notes:
+        machinery.store->set_notes(command.run_id, command.tags, command.notes);
+        say(LogLevel::info, "Saved tags and notes of run #" + std::to_string(command.run_id));
+        break;
+      case Command::Kind::remove: {
+        const auto run = machinery.store->find_run(command.run_id);
+        if (!run) throw std::runtime_error("no such run (already deleted?)");
+        if (run->status == "running") throw std::runtime_error("is running; stop it before deleting it");
+        machinery.store->delete_run(command.run_id);
+        const std::string files = remove_run_files(database, command.run_id);
+        say(LogLevel::info, "Deleted run #" + std::to_string(command.run_id) +
+                                (files.empty() ? " (it had no checkpoints or log)" : "; removed" + files));
+        break;
+      }
     }
   };
   auto tick = [&] {

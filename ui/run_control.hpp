@@ -46,6 +46,14 @@ class RunControl {
   void stop(int64_t run_id);
   // Cancels a queued run (marks it stopped before it started).
   void cancel(int64_t run_id);
+  // Puts a stopped or failed run back in the queue (it resumes from its last checkpoint) and
+  // starts scheduling.
+  void resume(int64_t run_id);
+  // Replaces the run's tags and notes.
+  void set_notes(int64_t run_id, std::string tags, std::string notes);
+  // Deletes a run that is not running: its rows, its checkpoint folder <db>.checkpoints/run-<id>
+  // and its log <db>.logs/run-<id>.log.
+  void remove(int64_t run_id);
 
   std::vector<ControlMessage> take_messages();
   // Ids of runs created since the last call, so the studio can select them.
@@ -56,9 +64,10 @@ class RunControl {
 
  private:
   struct Command {
-    enum class Kind { launch, stop, cancel } kind = Kind::launch;
+    enum class Kind { launch, stop, cancel, resume, set_notes, remove } kind = Kind::launch;
     LaunchRequest request;
     int64_t run_id = 0;
+    std::string tags, notes;  // set_notes
   };
 
   void enqueue(Command command);

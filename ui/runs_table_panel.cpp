@@ -47,9 +47,12 @@ const ColumnSpec kColumns[] = {
     {"Name", RunColumn::name, ImGuiTableColumnFlags_WidthStretch, 0},
     {"Objective", RunColumn::objective, 0, 7.0f},
     {"Dataset", RunColumn::dataset, 0, 7.0f},
-    {"Steps", RunColumn::steps, ImGuiTableColumnFlags_PreferSortDescending, 9.5f},
+    {"Steps", RunColumn::steps, ImGuiTableColumnFlags_PreferSortDescending, 8.0f},
+    {"ETA", RunColumn::eta, ImGuiTableColumnFlags_NoSort, 4.0f},
     {"Last loss", RunColumn::last_loss, 0, 5.0f},
-    {"Started", RunColumn::started, ImGuiTableColumnFlags_PreferSortDescending, 7.8f},
+    {"Tags", RunColumn::tags, 0, 5.0f},
+    // Hidden at first to leave the name room; the header's context menu shows it (kept in imgui.ini).
+    {"Started", RunColumn::started, ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultHide, 7.8f},
     {"Error", RunColumn::error, ImGuiTableColumnFlags_WidthStretch, 0},
 };
 
@@ -78,57 +81,89 @@ void RunsTablePanel::draw_row_menu(const store::RunRecord& run) {
   ImGui::TextDisabled("Run #%lld %s", static_cast<long long>(run.id), run.name.c_str());
   ImGui::Separator();
   const bool running = run.status == "running", queued = run.status == "queued";
-  if (ImGui::MenuItem("Stop (SIGTERM)", nullptr, false, running)) request(RunAction::Kind::stop, run.id);
+  const bool resumable = run.status == "stopped" || run.status == "failed";
+  if (ImGui::MenuItem("Stop (SIGTERM)", "Space", false, running)) request(RunAction::Kind::stop, run.id);
+  if (ImGui::MenuItem("Resume", "Space", false, resumable)) request(RunAction::Kind::resume, run.id);
   if (ImGui::MenuItem("Cancel", nullptr, false, queued)) request(RunAction::Kind::cancel, run.id);
   ImGui::Separator();
-  if (ImGui::MenuItem("New runs...")) request(RunAction::Kind::new_runs);
+  if (ImGui::MenuItem("Tags and notes...")) request(RunAction::Kind::edit_notes, run.id);
+  if (ImGui::MenuItem("Duplicate and edit...", "Ctrl+D")) request(RunAction::Kind::duplicate, run.id);
+  if (ImGui::MenuItem("New runs...", "Ctrl+N")) request(RunAction::Kind::new_runs);
+  ImGui::Separator();
+  if (ImGui::MenuItem("Delete...", "Del", false, !running)) request(RunAction::Kind::remove, run.id);
   ImGui::EndPopup();
+}
+
+void RunsTablePanel::draw_status_filter(const RunViewModel& model) {
+  const std::string preview = status_filter_.all() ? "all" : "some";
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.5f);
+  if (!ImGui::BeginCombo("##status_filter", ("Status: " + preview).c_str(), ImGuiComboFlags_NoArrowButton)) {
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show runs by status");
+    return;
+  }
+  for (const auto& status : run_statuses()) {
+    std::size_t count = 0;
+    for (const auto& run : model.runs()) count += run.status == status ? 1 : 0;
+    bool shown = status_filter_.shows(status);
+    const std::string label = status + " (" + std::to_string(count) + ")";
+    if (ImGui::Checkbox(label.c_str(), &shown)) status_filter_.set(status, shown);
+  }
+  if (ImGui::SmallButton("All")) status_filter_.set_hidden_mask(0);
+  ImGui::EndCombo();
 }
 
 void RunsTablePanel::draw_toolbar(const RunViewModel& model, RunSelection& selection) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("Runs");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 15);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+  if (focus_filter_) {
+    ImGui::SetKeyboardFocusHere();
+    focus_filter_ = false;
+  }
   char buffer[256];
   const std::size_t length = std::min(filter_.size(), sizeof buffer - 1);
   filter_.copy(buffer, length);
   buffer[length] = '\0';
-  if (ImGui::InputTextWithHint("##filter", "Filter runs (name, objective, status...)", buffer,
-                               sizeof buffer)) {
-    filter_ = buffer;
-  }
+  if (ImGui::InputTextWithHint("##filter", "Filter (Ctrl+F)", buffer, sizeof buffer)) filter_ = buffer;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Words matched in name, status, objective, dataset, tags and #id");
   ImGui::SameLine();
-  if (ImGui::Button("Clear selection")) selection.set({});
+  draw_status_filter(model);
   ImGui::SameLine();
   if (ImGui::Button("New runs...")) request(RunAction::Kind::new_runs);
-  // Stop / Cancel act on the selected runs they apply to.
-  std::vector<int64_t> stoppable, cancellable;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Ctrl+N");
+  // Stop / Resume / Cancel / Delete act on the selected runs they apply to.
+  std::vector<int64_t> stoppable, resumable, cancellable, deletable;
   for (int64_t run_id : selection.ids()) {
     const store::RunRecord* run = model.find_run(run_id);
-    if (run && (run->status == "running" || run->status == "queued")) stoppable.push_back(run_id);
-    if (run && run->status == "queued") cancellable.push_back(run_id);
+    if (!run) continue;
+    if (run->status == "running" || run->status == "queued") stoppable.push_back(run_id);
+    if (run->status == "stopped" || run->status == "failed") resumable.push_back(run_id);
+    if (run->status == "queued") cancellable.push_back(run_id);
+    if (run->status != "running") deletable.push_back(run_id);
   }
-  ImGui::SameLine();
-  ImGui::BeginDisabled(stoppable.empty());
-  if (ImGui::Button("Stop")) {
-    for (int64_t run_id : stoppable) request(RunAction::Kind::stop, run_id);
-  }
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
-    ImGui::SetTooltip("Selected running runs: SIGTERM, the worker stops after its current step.\n"
-                      "Selected queued runs: cancelled.");
-  }
-  ImGui::EndDisabled();
-  ImGui::SameLine();
-  ImGui::BeginDisabled(cancellable.empty());
-  if (ImGui::Button("Cancel")) {
-    for (int64_t run_id : cancellable) request(RunAction::Kind::cancel, run_id);
-  }
-  ImGui::EndDisabled();
+  auto action_button = [&](const char* label, const std::vector<int64_t>& ids, RunAction::Kind kind,
+                           const char* tooltip) {
+    ImGui::SameLine();
+    ImGui::BeginDisabled(ids.empty());
+    if (ImGui::Button(label)) {
+      for (int64_t run_id : ids) request(kind, run_id);
+    }
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", tooltip);
+    ImGui::EndDisabled();
+  };
+  action_button("Stop", stoppable, RunAction::Kind::stop,
+                "Selected running runs: SIGTERM, the worker stops after its current step.\n"
+                "Selected queued runs: cancelled. (Space)");
+  action_button("Resume", resumable, RunAction::Kind::resume,
+                "Selected stopped or failed runs: queued again, resumed from the last checkpoint. (Space)");
+  action_button("Cancel", cancellable, RunAction::Kind::cancel, "Selected queued runs: never started");
+  action_button("Delete", deletable, RunAction::Kind::remove,
+                "Selected runs that are not running, after a confirmation: rows, checkpoints, log. (Del)");
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();
-  ImGui::TextDisabled("%zu of %zu shown, %zu selected  (ctrl/shift-click: several)",
-                      shown_count_, model.runs().size(), selection.ids().size());
+  ImGui::TextDisabled("%zu/%zu shown, %zu selected", shown_count_, model.runs().size(), selection.ids().size());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click: select one run; ctrl-click: add or remove; shift-click: a range");
 }
 
 void RunsTablePanel::read_sort_specs() {
@@ -143,8 +178,7 @@ void RunsTablePanel::read_sort_specs() {
   specs->SpecsDirty = false;
 }
 
-void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selection,
-                              const std::vector<int64_t>& visible_order) {
+void RunsTablePanel::draw_row(const RunViewModel& model, const store::RunRecord& run, RunSelection& selection) {
   ImGui::TableNextRow();
   ImGui::PushID(static_cast<int>(run.id));
   ImGui::TableSetColumnIndex(0);
@@ -158,7 +192,7 @@ void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selecti
   if (ImGui::Selectable(id_label.c_str(), selection.contains(run.id),
                         ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
     const ImGuiIO& io = ImGui::GetIO();
-    selection.click(run.id, io.KeyCtrl, io.KeyShift, visible_order);
+    selection.click(run.id, io.KeyCtrl, io.KeyShift, visible_order_);
   }
   draw_row_menu(run);
   if (!run.error.empty() && ImGui::IsItemHovered()) {
@@ -173,6 +207,13 @@ void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selecti
   ImGui::TextColored(status_color(run.status), "%s", run.status.c_str());
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(run.name.c_str());
+  if (!run.notes.empty() && ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+    ImGui::TextUnformatted(run.notes.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(run.objective.c_str());
   ImGui::TableNextColumn();
@@ -186,8 +227,14 @@ void RunsTablePanel::draw_row(const store::RunRecord& run, RunSelection& selecti
       run.total_steps > 0 ? std::clamp(float(done) / float(run.total_steps), 0.0f, 1.0f) : 0.0f;
   draw_progress(fraction, steps);
   ImGui::TableNextColumn();
+  const auto eta = estimate_eta(run, model.series(run.id, "loss"), model.series(run.id, "examples_per_s"));
+  if (eta) ImGui::TextUnformatted(format_duration(*eta).c_str());
+  else ImGui::TextDisabled("-");
+  ImGui::TableNextColumn();
   if (run.last_step >= 0) ImGui::TextUnformatted(plot::format_value(run.last_loss).c_str());
   else ImGui::TextDisabled("-");
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(run.tags.c_str());
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(format_time(run.started_at).c_str());
   ImGui::TableNextColumn();
@@ -212,12 +259,14 @@ void RunsTablePanel::draw(const RunViewModel& model, RunSelection& selection) {
   }
   ImGui::TableHeadersRow();
   read_sort_specs();
-  const auto rows = visible_runs(model.runs(), filter_, sort_keys_);
+  auto rows = visible_runs(model.runs(), filter_, sort_keys_);
+  rows.erase(std::remove_if(rows.begin(), rows.end(),
+                            [&](const store::RunRecord* run) { return !status_filter_.shows(run->status); }),
+             rows.end());
   shown_count_ = rows.size();  // the toolbar above shows it from the next frame on
-  std::vector<int64_t> visible_order;
-  visible_order.reserve(rows.size());
-  for (const auto* run : rows) visible_order.push_back(run->id);
-  for (const auto* run : rows) draw_row(*run, selection, visible_order);
+  visible_order_.clear();
+  for (const auto* run : rows) visible_order_.push_back(run->id);
+  for (const auto* run : rows) draw_row(model, *run, selection);
   ImGui::EndTable();
 }
 

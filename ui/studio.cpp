@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -19,7 +20,12 @@ namespace {
 
 const std::pair<const char*, StudioTab> kTabNames[] = {
     {"curves", StudioTab::curves},       {"mass", StudioTab::mass},         {"gradient", StudioTab::gradient},
-    {"inspector", StudioTab::inspector}, {"compare", StudioTab::compare}};
+    {"inspector", StudioTab::inspector}, {"compare", StudioTab::compare},   {"dataset", StudioTab::dataset},
+    {"study", StudioTab::study}};
+
+// The tabs in the order the tab bar (and the 1-7 keys) show them.
+const StudioTab kTabOrder[] = {StudioTab::curves,  StudioTab::mass,    StudioTab::gradient, StudioTab::inspector,
+                               StudioTab::compare, StudioTab::dataset, StudioTab::study};
 
 std::string this_executable() {
   try {
@@ -59,7 +65,8 @@ const char* studio_tab_name(StudioTab tab) {
 
 Studio::Studio(StudioOptions options)
     : options_(std::move(options)),
-      inspector_(options_.db_path),
+      inspector_(options_.db_path, &datasets_),
+      dataset_panel_(datasets_),
       compare_(options_.db_path),
       launch_panel_(find_assets_dir(options_.assets_dir, this_executable()), &options_.run_factory),
       requested_tab_(options_.initial_tab),
@@ -67,6 +74,88 @@ Studio::Studio(StudioOptions options)
       run_control_(std::make_unique<RunControl>(run_control_options(options_))),
       poller_(std::make_unique<StorePoller>(options_.db_path, options_.poll_interval)) {
   log_.add(LogLevel::info, "Studio reading " + options_.db_path);
+  if (!options_.settings_path.empty()) {
+    apply_settings(load_settings(options_.settings_path));
+    saved_settings_ = settings_to_json(current_settings()).dump();
+  }
+}
+
+Studio::~Studio() { save_settings_if_changed(true); }
+
+bool Studio::view_loading() const {
+  if (active_tab_ == StudioTab::compare) return compare_.busy() || !compare_.result();
+  if (active_tab_ == StudioTab::dataset) return dataset_panel_.waiting();
+  return false;
+}
+
+StudioSettings Studio::current_settings() const {
+  StudioSettings settings;
+  settings.tab = studio_tab_name(active_tab_);
+  settings.series = chart_.series_name();
+  settings.smoothing = chart_.smoothing();
+  settings.x_axis = x_axis_name(chart_.x_axis());
+  settings.log_y = chart_.plot().log_y();
+  settings.seed_bands = chart_.seed_bands();
+  settings.filter = runs_table_.filter();
+  settings.hidden_statuses = runs_table_.status_filter().hidden_mask();
+  settings.top_fraction = top_fraction_;
+  settings.table_fraction = table_fraction_;
+  return settings;
+}
+
+void Studio::apply_settings(const StudioSettings& settings) {
+  StudioTab tab = StudioTab::curves;
+  // An explicit --tab wins over the remembered one.
+  if (options_.initial_tab == StudioTab::curves && parse_studio_tab(settings.tab, tab) && tab != StudioTab::curves) {
+    show_tab(tab);
+  }
+  chart_.set_series_name(settings.series);
+  chart_.set_smoothing(settings.smoothing);
+  XAxis axis = XAxis::step;
+  if (parse_x_axis(settings.x_axis, axis)) chart_.set_x_axis(axis);
+  chart_.plot().set_log_y(settings.log_y);
+  chart_.set_seed_bands(settings.seed_bands);
+  runs_table_.set_filter(settings.filter);
+  runs_table_.status_filter().set_hidden_mask(settings.hidden_statuses);
+  top_fraction_ = settings.top_fraction;
+  table_fraction_ = settings.table_fraction;
+}
+
+void Studio::save_settings_if_changed(bool force) {
+  if (options_.settings_path.empty()) return;
+  // Comparing costs a small JSON dump: at most twice a second, and always at exit.
+  const double now = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0;
+  if (!force && now - settings_checked_at_ < 0.5) return;
+  settings_checked_at_ = now;
+  const StudioSettings settings = current_settings();
+  const std::string text = settings_to_json(settings).dump();
+  if (text == saved_settings_) return;
+  std::string error;
+  if (save_settings(options_.settings_path, settings, error)) saved_settings_ = text;
+  else if (!force) log_.add(LogLevel::warning, "Settings not saved: " + error);
+  if (!force && !error.empty()) saved_settings_ = text;  // report a failing path once, not every frame
+}
+
+std::vector<const store::RunRecord*> Studio::selected_runs() const {
+  std::vector<const store::RunRecord*> runs;
+  for (int64_t id : selection_.ids()) {
+    if (const store::RunRecord* run = model_.find_run(id)) runs.push_back(run);
+  }
+  return runs;
+}
+
+const std::vector<std::pair<const char*, const char*>>& Studio::shortcuts() {
+  static const std::vector<std::pair<const char*, const char*>> keys = {
+      {"Ctrl+N", "New runs..."},
+      {"Ctrl+D", "Duplicate the selected run and edit it"},
+      {"Ctrl+F", "Filter the runs table"},
+      {"Ctrl+A", "Select every run shown"},
+      {"Space", "Stop the selected running runs / resume the stopped or failed ones"},
+      {"Del", "Delete the selected runs (asks first)"},
+      {"1 ... 7", "Curves, Probability mass, Gradient allocation, Query inspector, Compare, Dataset, Study"},
+      {"Esc", "Close a dialog"},
+  };
+  return keys;
 }
 
 void Studio::write_file(const ExportFile& file, const std::string& what) {
@@ -107,13 +196,17 @@ void Studio::handle_requests() {
     write_file(file, file.extension == "md" ? "compare table (Markdown)" : "compare table (CSV)");
   }
   if (auto request = launch_panel_.take_launch()) run_control_->launch(std::move(*request));
+  std::vector<const store::RunRecord*> to_delete;
   for (const RunAction& action : runs_table_.take_actions()) {
-    switch (action.kind) {
-      case RunAction::Kind::new_runs: launch_panel_.open(); break;
-      case RunAction::Kind::stop: run_control_->stop(action.run_id); break;
-      case RunAction::Kind::cancel: run_control_->cancel(action.run_id); break;
+    if (action.kind != RunAction::Kind::remove) {
+      handle_run_action(action);
+    } else if (const store::RunRecord* run = model_.find_run(action.run_id)) {
+      to_delete.push_back(run);  // one confirmation for every run asked for in this frame
     }
   }
+  if (!to_delete.empty()) dialogs_.confirm_delete(to_delete);
+  if (auto notes = dialogs_.take_notes()) run_control_->set_notes(notes->run_id, notes->tags, notes->notes);
+  for (int64_t run_id : dialogs_.take_deletions()) run_control_->remove(run_id);
   bool changed_runs = false;
   for (auto& message : run_control_->take_messages()) {
     log_.add(message.level, std::move(message.text));
@@ -122,6 +215,72 @@ void Studio::handle_requests() {
   const std::vector<int64_t> created = run_control_->take_created();
   select_when_listed_.insert(select_when_listed_.end(), created.begin(), created.end());
   if (changed_runs) poller_->request_poll();  // show new, started or stopped runs at once
+}
+
+void Studio::handle_run_action(const RunAction& action) {
+  const store::RunRecord* run = model_.find_run(action.run_id);
+  switch (action.kind) {
+    case RunAction::Kind::new_runs: launch_panel_.open(); break;
+    case RunAction::Kind::stop: run_control_->stop(action.run_id); break;
+    case RunAction::Kind::cancel: run_control_->cancel(action.run_id); break;
+    case RunAction::Kind::resume: run_control_->resume(action.run_id); break;
+    case RunAction::Kind::remove: break;  // collected by handle_requests for one confirmation
+    case RunAction::Kind::edit_notes:
+      if (run) dialogs_.edit_notes(*run);
+      break;
+    case RunAction::Kind::duplicate:
+      if (run && !launch_panel_.duplicate(*run)) {
+        log_.add(LogLevel::warning, "Run #" + std::to_string(run->id) + " has no readable config to duplicate");
+      }
+      break;
+  }
+}
+
+void Studio::handle_shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  // Typing in a field, or a dialog being open, owns the keyboard.
+  if (io.WantTextInput || launch_panel_.is_open() || dialogs_.is_open() || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)) return;
+  auto pressed = [](ImGuiKey key) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key), false); };
+  auto letter = [](char c) { return ImGui::IsKeyPressed(static_cast<int>(c), false) ||
+                                    ImGui::IsKeyPressed(static_cast<int>(c - 'A' + 'a'), false); };
+  const std::vector<const store::RunRecord*> selected = selected_runs();
+  if (io.KeyCtrl && letter('N')) launch_panel_.open();
+  if (io.KeyCtrl && letter('F')) runs_table_.focus_filter();
+  if (io.KeyCtrl && letter('A')) selection_.set(runs_table_.visible_order());
+  if (io.KeyCtrl && letter('D') && selected.size() == 1) handle_run_action({RunAction::Kind::duplicate, selected.front()->id});
+  if (pressed(ImGuiKey_Delete) && !selected.empty()) dialogs_.confirm_delete(selected);
+  if (pressed(ImGuiKey_Space)) {
+    for (const auto* run : selected) {
+      if (run->status == "running" || run->status == "queued") run_control_->stop(run->id);
+      else if (run->status == "stopped" || run->status == "failed") run_control_->resume(run->id);
+    }
+  }
+  if (!io.KeyCtrl && !io.KeyAlt) {
+    for (int i = 0; i < static_cast<int>(std::size(kTabOrder)); ++i) {
+      if (ImGui::IsKeyPressed('1' + i, false)) show_tab(kTabOrder[i]);
+    }
+  }
+}
+
+void Studio::draw_help() {
+  if (ImGui::Button("Help")) ImGui::OpenPopup("##help");
+  if (!ImGui::BeginPopup("##help")) return;
+  ImGui::TextUnformatted("Keyboard shortcuts");
+  ImGui::Separator();
+  if (ImGui::BeginTable("##shortcuts", 2, ImGuiTableFlags_SizingFixedFit)) {
+    for (const auto& [keys, what] : shortcuts()) {
+      ImGui::TableNextColumn();
+      ImGui::TextColored(ImVec4(0.6f, 0.8f, 1.0f, 1.0f), "%s", keys);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(what);
+    }
+    ImGui::EndTable();
+  }
+  ImGui::Separator();
+  ImGui::TextDisabled("Right-click a run for its menu. Chart: wheel zooms, drag pans, double-click fits.");
+  ImGui::TextDisabled("Layout: %s; settings: %s", ImGui::GetIO().IniFilename ? ImGui::GetIO().IniFilename : "not saved",
+                      options_.settings_path.empty() ? "not saved" : options_.settings_path.c_str());
+  ImGui::EndPopup();
 }
 
 void Studio::apply_health(const StoreHealth& health) {
@@ -223,7 +382,8 @@ void Studio::draw_header() {
   const bool curves = active_tab_ == StudioTab::curves;
   const float png_width = ImGui::CalcTextSize("Save PNG").x + style.FramePadding.x * 2;
   const float csv_width = ImGui::CalcTextSize("Export curves CSV").x + style.FramePadding.x * 2;
-  const float buttons = png_width + (curves ? csv_width + style.ItemSpacing.x : 0);
+  const float help_width = ImGui::CalcTextSize("Help").x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  const float buttons = help_width + png_width + (curves ? csv_width + style.ItemSpacing.x : 0);
   ImGui::SameLine(std::max(0.0f, ImGui::GetWindowContentRegionMax().x - buttons));
   if (curves) {
     if (ImGui::Button("Export curves CSV")) export_curves_csv();
@@ -233,6 +393,8 @@ void Studio::draw_header() {
   if (ImGui::Button("Save PNG")) request_png();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the window as a PNG next to the database (%s/)",
                                                 export_directory(options_.db_path).c_str());
+  ImGui::SameLine();
+  draw_help();
   ImGui::Separator();
 }
 
@@ -284,6 +446,8 @@ void Studio::draw_main_tabs() {
       {StudioTab::gradient, "Gradient allocation", "Where each objective sends |dL/ds|: positives by rank, negatives"},
       {StudioTab::inspector, "Query inspector", "One probe query's passages with score, p and dL/ds per run"},
       {StudioTab::compare, "Compare", "Final metrics against a baseline with paired significance tests; config differences"},
+      {StudioTab::dataset, "Dataset", "The selected run's dataset: positives per query, grades, label sources, false positives"},
+      {StudioTab::study, "Study", "Robustness studies: every objective over label regimes, noise rates and seeds, with the report"},
   };
   if (!ImGui::BeginTabBar("##views")) return;
   for (const Tab& tab : kTabs) {
@@ -298,6 +462,13 @@ void Studio::draw_main_tabs() {
       case StudioTab::gradient: gradient_view_.draw(model_, selection_); break;
       case StudioTab::inspector: inspector_.draw(model_, selection_); break;
       case StudioTab::compare: compare_.draw(model_, selection_); break;
+      case StudioTab::dataset: dataset_panel_.draw(model_, selection_); break;
+      case StudioTab::study:
+        if (!study_panel_)
+          study_panel_ = std::make_unique<StudyPanel>(
+              options_.db_path, options_.worker_executable.empty() ? this_executable() : options_.worker_executable);
+        study_panel_->draw();
+        break;
     }
     ImGui::EndTabItem();
   }
@@ -315,12 +486,15 @@ void Studio::frame() {
                                  ImGuiWindowFlags_NoBringToFrontOnFocus |
                                  ImGuiWindowFlags_NoScrollWithMouse;
   if (ImGui::Begin("##studio", nullptr, flags)) {
+    handle_shortcuts();
     draw_header();
     draw_panels();
-    launch_panel_.draw();  // a modal: drawn last, over the panels
+    launch_panel_.draw();  // modals: drawn last, over the panels
+    dialogs_.draw();
   }
   ImGui::End();
   handle_requests();
+  save_settings_if_changed(false);
 }
 
 }  // namespace multipos::ui

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "ui/compare_panel.hpp"
+#include "ui/dataset_cache.hpp"
+#include "ui/dataset_panel.hpp"
 #include "ui/gradient_view_panel.hpp"
 #include "ui/launch_panel.hpp"
 #include "ui/log_panel.hpp"
@@ -20,15 +22,18 @@
 #include "ui/run_selection.hpp"
 #include "ui/run_view_model.hpp"
 #include "ui/run_control.hpp"
+#include "ui/run_dialogs.hpp"
 #include "ui/runs_table_panel.hpp"
+#include "ui/study_panel.hpp"
 #include "ui/store_poller.hpp"
 #include "ui/studio_log.hpp"
+#include "ui/studio_settings.hpp"
 
 namespace multipos::ui {
 
 // The views of the main area, one tab each.
-enum class StudioTab { curves, mass, gradient, inspector, compare };
-// "curves", "mass", "gradient", "inspector", "compare" -> tab; false for anything else.
+enum class StudioTab { curves, mass, gradient, inspector, compare, dataset, study };
+// "curves", "mass", "gradient", "inspector", "compare", "dataset", "study" -> tab; false for anything else.
 bool parse_studio_tab(const std::string& name, StudioTab& tab);
 const char* studio_tab_name(StudioTab tab);
 
@@ -42,11 +47,17 @@ struct StudioOptions {
   std::string assets_dir{};          // "" = found next to the executable (see find_assets_dir)
   std::string worker_executable{};   // "" = this executable
   bool hand_over_queue_on_exit = true;
+  // The studio's settings file (studio_settings.hpp): read at start, written when they change and
+  // at exit. "" = none (tests); the app passes default_config_path("studio.json").
+  std::string settings_path{};
 };
 
 class Studio {
  public:
   explicit Studio(StudioOptions options);
+  ~Studio();  // writes the settings when there is a settings file
+  Studio(const Studio&) = delete;
+  Studio& operator=(const Studio&) = delete;
 
   // Merges what the poller read since the last frame, then draws every panel.
   void frame();
@@ -67,6 +78,13 @@ class Studio {
   QueryInspectorPanel& inspector() { return inspector_; }
   ComparePanel& compare() { return compare_; }
   LaunchPanel& launch_panel() { return launch_panel_; }
+  DatasetPanel& dataset_view() { return dataset_panel_; }
+  DatasetCache& datasets() { return datasets_; }
+  RunDialogs& dialogs() { return dialogs_; }
+  // The settings as they are now (what a save writes).
+  StudioSettings current_settings() const;
+  // Keyboard shortcuts of the studio: (keys, what they do), as the Help menu lists them.
+  static const std::vector<std::pair<const char*, const char*>>& shortcuts();
   RunControl& run_control() { return *run_control_; }
   // Exports the Curves chart's data (as drawn) next to the database; logs the path.
   void export_curves_csv();
@@ -81,7 +99,7 @@ class Studio {
   // The tab drawn by the last frame.
   StudioTab active_tab() const { return active_tab_; }
   // The shown view still waits for a background answer (screenshots render on until it arrives).
-  bool view_loading() const { return active_tab_ == StudioTab::compare && (compare_.busy() || !compare_.result()); }
+  bool view_loading() const;
 
  private:
   void apply_runs(std::vector<store::RunRecord> runs);
@@ -90,6 +108,12 @@ class Studio {
   void draw_panels();
   void draw_main_tabs();
   void handle_requests();
+  void handle_run_action(const RunAction& action);
+  void handle_shortcuts();
+  void draw_help();
+  void apply_settings(const StudioSettings& settings);
+  void save_settings_if_changed(bool force);
+  std::vector<const store::RunRecord*> selected_runs() const;
   void write_file(const ExportFile& file, const std::string& what);
 
   StudioOptions options_;
@@ -103,9 +127,15 @@ class Studio {
   LossChartPanel chart_;
   MassViewPanel mass_view_;
   GradientViewPanel gradient_view_;
+  DatasetCache datasets_;          // owns a worker thread loading runs' datasets (before its users)
   QueryInspectorPanel inspector_;  // owns a worker thread reading probe rows
+  DatasetPanel dataset_panel_;
+  std::unique_ptr<StudyPanel> study_panel_;  // created when the Study tab is first shown
   ComparePanel compare_;           // owns a worker thread reading evaluations and testing
   LaunchPanel launch_panel_;
+  RunDialogs dialogs_;
+  std::string saved_settings_;     // JSON of the settings last written
+  double settings_checked_at_ = 0;  // ImGui time of the last comparison
   std::vector<int64_t> select_when_listed_;  // runs just launched, selected once the poller lists them
   std::optional<std::string> png_request_;
   StudioTab active_tab_ = StudioTab::curves;

@@ -22,14 +22,6 @@ const char* kUsage =
     "  --config FILE   use the \"dataset\" object of a run config\n"
     "  --lenient       skip malformed lines of BEIR / Tevatron files and report how many\n";
 
-nlohmann::json spec_for(const std::string& what) {
-  if (what == "wordnet" || what == "synthetic") return {{"kind", what}};
-  std::error_code error;
-  if (std::filesystem::is_directory(what, error)) return {{"kind", "beir"}, {"path", what}};
-  if (std::filesystem::is_regular_file(what, error)) return {{"kind", "tevatron"}, {"path", what}};
-  throw UsageError("'" + what + "' is neither wordnet, synthetic, a BEIR directory nor a Tevatron file");
-}
-
 }  // namespace
 
 int data_command(const std::vector<std::string>& args) {
@@ -48,7 +40,11 @@ int data_command(const std::vector<std::string>& args) {
     if (!config.is_object() || !config.contains("dataset")) throw util::ConfigError(source + ": field 'dataset': missing");
     spec = config.at("dataset");
   } else {
-    spec = spec_for(words[1]);
+    try {
+      spec = data::dataset_spec_for(words[1]);
+    } catch (const std::invalid_argument& error) {
+      throw UsageError(error.what());
+    }
   }
   if (auto extra = cli.get("spec")) {
     nlohmann::json fields;

@@ -10,8 +10,13 @@ namespace multipos::app {
 
 namespace {
 
-// Sets a dotted path ("optimizer.lr") of the config to a value parsed as JSON (or kept as text).
-void apply_override(nlohmann::json& config, const std::string& assignment) {
+std::vector<std::string> objective_list(const std::string& text) {
+  return text == "all" ? objectives::objective_names() : split_list(text);
+}
+
+}  // namespace
+
+void apply_config_override(nlohmann::json& config, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) throw UsageError("--set expects key.path=value, got '" + assignment + "'");
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
@@ -29,12 +34,6 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   *node = value;
 }
 
-std::vector<std::string> objective_list(const std::string& text) {
-  return text == "all" ? objectives::objective_names() : split_list(text);
-}
-
-}  // namespace
-
 const std::set<std::string>& run_config_options() {
   static const std::set<std::string> options = {"config",        "objective", "steps", "seed", "lr",
                                                 "batch-queries", "device",    "name",  "set",  "group", "baseline"};
@@ -51,7 +50,7 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
   if (cli.get("batch-queries")) config["batch"]["queries"] = cli.integer("batch-queries", 0);
   if (auto device = cli.get("device")) config["device"] = *device;
   if (auto name = cli.get("name")) config["name"] = *name;
-  for (const auto& assignment : cli.get_all("set")) apply_override(config, assignment);
+  for (const auto& assignment : cli.get_all("set")) apply_config_override(config, assignment);
 
   std::vector<std::string> names;
   if (auto list = cli.get("objective")) {

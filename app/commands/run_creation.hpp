@@ -3,6 +3,8 @@
 // objective, every config validated before any run is created.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <set>
 #include <string>
@@ -23,5 +25,9 @@ const std::set<std::string>& run_config_options();
 // group id when there are several. Throws UsageError / util::ConfigError naming the file and field
 // before creating anything.
 std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& store);
+
+// Sets a dotted path ("optimizer.lr") of a config to a value parsed as JSON (or kept as text):
+// the --set key.path=value option. Throws UsageError for a malformed assignment.
+void apply_config_override(nlohmann::json& config, const std::string& assignment);
 
 }  // namespace multipos::app

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "core/runs/scheduler.hpp"
 #include "core/runs/worker_launcher.hpp"
 #include "core/store/run_store.hpp"
+#include "core/train/run_checkpoints.hpp"
 
 namespace multipos::app {
 
@@ -31,7 +33,7 @@ const char* kLaunchUsage =
     "  output in FILE.logs/run-ID.log) through a detached scheduler; --wait schedules in the foreground.\n";
 const char* kSchedulerUsage =
     "usage: multipos scheduler --db FILE [--max-concurrent N] [--heartbeat-timeout SECONDS]\n"
-    "  Starts queued runs (oldest first, at most N at once) and marks dead workers' runs failed,\n"
+    "  Starts queued runs (in queue order, at most N at once) and marks dead workers' runs failed,\n"
     "  once a second, until nothing is queued or running on this host.\n";
 const char* kStopUsage =
     "usage: multipos stop --db FILE --run ID [--kill] [--timeout SECONDS]\n"
@@ -39,9 +41,18 @@ const char* kStopUsage =
     "  is cancelled; --kill ends the worker at once (SIGKILL) and marks the run failed.\n";
 const char* kCancelUsage = "usage: multipos cancel --db FILE --run ID   (a queued run: marks it stopped)\n";
 const char* kDoctorUsage =
-    "usage: multipos doctor --db FILE [--heartbeat-timeout SECONDS]\n"
-    "  Checks the database (PRAGMA integrity_check) and marks failed the running runs whose worker\n"
-    "  is gone or silent; exits 1 when the database is damaged.\n";
+    "usage: multipos doctor --db FILE [--heartbeat-timeout SECONDS] [--repair]\n"
+    "  Checks the database (PRAGMA integrity_check), marks failed the running runs whose worker is\n"
+    "  gone or silent, checkpoints the WAL, rebuilds the indexes (REINDEX) and reports rows whose run\n"
+    "  no longer exists; --repair deletes them. Exits 1 when the database is damaged.\n";
+const char* kResumeUsage =
+    "usage: multipos resume --db FILE --run ID [--wait] [--max-concurrent N]\n"
+    "  Puts a stopped or failed run back in the queue; its worker continues from the run's last\n"
+    "  checkpoint (same results as an uninterrupted run). Refuses a run without a checkpoint of its\n"
+    "  own or whose checkpoint has another config, changing nothing. --wait schedules in the foreground.\n";
+const char* kQueueUsage =
+    "usage: multipos queue --db FILE [--run ID (--to N | --first | --last)]\n"
+    "  Moves a queued run in the queue (position 1 starts next); without --run lists the queue.\n";
 
 std::string absolute_path(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
@@ -210,8 +221,107 @@ int cancel_command(const std::vector<std::string>& args) {
   return 0;
 }
 
+namespace {
+
+// Starts the queue in the background (a detached scheduler) or, with --wait, in the foreground
+// until it is empty; returns the exit status.
+int run_queue(const std::string& database, runs::SchedulerOptions options, bool wait) {
+  if (wait) return scheduler_loop(database, options);
+  std::string log = database + ".logs/scheduler.log";
+  pid_t pid = runs::spawn_detached({runs::current_executable(), "scheduler", "--db", database, "--max-concurrent",
+                                    std::to_string(options.max_concurrent), "--heartbeat-timeout",
+                                    std::to_string(options.heartbeat_timeout_seconds)},
+                                   log);
+  say("scheduler pid " + std::to_string(pid) + " trains it in the background (log " + log + ")");
+  return 0;
+}
+
+// Doctor's repairs on a healthy database: WAL checkpoint, REINDEX, orphan rows.
+void repair(store::RunStore& store, bool delete_orphans) {
+  try {
+    store.checkpoint_wal();
+    say("WAL checkpointed");
+  } catch (const store::StoreError& error) {
+    say(std::string("WAL checkpoint skipped: ") + error.what());
+  }
+  store.reindex();
+  say("indexes rebuilt (REINDEX)");
+  store::OrphanReport orphans = delete_orphans ? store.delete_orphan_rows() : store.orphan_rows();
+  say(std::to_string(orphans.total()) + " orphan row(s)" + (delete_orphans && orphans.total() ? " deleted" : "") +
+      " (series " + std::to_string(orphans.series) + ", scalars " + std::to_string(orphans.scalars) + ", probes " +
+      std::to_string(orphans.probes) + ", evaluations " + std::to_string(orphans.evaluations) + ", events " +
+      std::to_string(orphans.events) + ", retrieved " + std::to_string(orphans.retrieved) + ")" +
+      (!delete_orphans && orphans.total() ? "; delete them with --repair" : ""));
+}
+
+}  // namespace
+
+int resume_command(const std::vector<std::string>& args) {
+  CliArgs cli(args, {"db", "run", "max-concurrent", "heartbeat-timeout"}, {"wait", "help"});
+  if (cli.has("help")) {
+    std::fputs(kResumeUsage, stdout);
+    return 0;
+  }
+  if (!cli.get("run")) throw UsageError("--run ID is required");
+  std::string database = absolute_path(cli.get_or("db", default_database_path()));
+  if (!std::filesystem::exists(database)) throw UsageError(database + ": no such database");
+  const int64_t run_id = cli.integer("run", 0);
+  runs::SchedulerOptions options{max_concurrent_option(cli), heartbeat_timeout_option(cli)};
+  {
+    store::RunStore store(database);
+    train::CheckpointInfo checkpoint;
+    try {
+      checkpoint = train::check_resumable(store, run_id);
+      store.requeue(run_id);
+    } catch (const train::ResumeError& error) {
+      throw UsageError(error.what());
+    } catch (const store::StoreError& error) {
+      throw UsageError(error.what());
+    }
+    store.log_event(run_id, "info", "queued to resume from " + checkpoint.dir);
+    say("run " + std::to_string(run_id) + " queued to resume after step " + std::to_string(checkpoint.step) + " from " +
+        checkpoint.dir);
+  }
+  int status = run_queue(database, options, cli.has("wait"));
+  if (cli.has("wait")) {
+    auto run = store::RunStore(database, store::RunStore::Mode::read_only).find_run(run_id);
+    say("run " + std::to_string(run_id) + " " + run->status + (run->error.empty() ? "" : ": " + run->error));
+    if (run->status != "finished" && status == 0) status = 1;
+  }
+  return status;
+}
+
+int queue_command(const std::vector<std::string>& args) {
+  CliArgs cli(args, {"db", "run", "to"}, {"first", "last", "help"});
+  if (cli.has("help")) {
+    std::fputs(kQueueUsage, stdout);
+    return 0;
+  }
+  store::RunStore store(absolute_path(cli.get_or("db", default_database_path())));
+  if (cli.get("run")) {
+    const int choices = cli.has("to") + cli.has("first") + cli.has("last");
+    if (choices != 1) throw UsageError("give exactly one of --to N, --first, --last");
+    const int64_t run_id = cli.integer("run", 0);
+    int64_t position = cli.has("first") ? 1 : cli.has("last") ? std::numeric_limits<int64_t>::max() : cli.integer("to", 1);
+    if (position < 1) throw UsageError("--to must be at least 1, got " + std::to_string(position));
+    try {
+      position = store.move_in_queue(run_id, position);
+    } catch (const store::StoreError& error) {
+      throw UsageError(error.what());
+    }
+    say("run " + std::to_string(run_id) + " is now at position " + std::to_string(position) + " of the queue");
+  }
+  int64_t position = 0;
+  for (int64_t id : store.queue_order()) {
+    auto run = store.find_run(id);
+    say(std::to_string(++position) + ". run " + std::to_string(id) + " " + run->name + " (" + run->objective + ")");
+  }
+  if (position == 0) say("the queue is empty");
+  return 0;
+}
+
 int doctor_command(const std::vector<std::string>& args) {
-  CliArgs cli(args, {"db", "heartbeat-timeout"}, {"help"});
+  CliArgs cli(args, {"db", "heartbeat-timeout"}, {"repair", "help"});
   if (cli.has("help")) {
     std::fputs(kDoctorUsage, stdout);
     return 0;
@@ -244,6 +354,7 @@ int doctor_command(const std::vector<std::string>& args) {
   }
   say(std::to_string(reaped.size()) + " dead run(s) reaped; " + std::to_string(running) + " running, " +
       std::to_string(queued) + " queued");
+  repair(store, cli.has("repair"));
   if (queued > 0 && running == 0) say("queued runs start with `multipos scheduler --db " + database + "`");
   return 0;
 }

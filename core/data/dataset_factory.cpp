@@ -188,4 +188,12 @@ Dataset load_dataset(const nlohmann::json& spec, const std::string& source) {
   return dataset;
 }
 
+nlohmann::json dataset_spec_for(const std::string& what) {
+  if (what == "wordnet" || what == "synthetic") return {{"kind", what}};
+  std::error_code error;
+  if (std::filesystem::is_directory(what, error)) return {{"kind", "beir"}, {"path", what}};
+  if (std::filesystem::is_regular_file(what, error)) return {{"kind", "tevatron"}, {"path", what}};
+  throw std::invalid_argument("'" + what + "' is neither wordnet, synthetic, a BEIR directory nor a Tevatron file");
+}
+
 }  // namespace multipos::data

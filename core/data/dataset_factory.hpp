@@ -26,4 +26,9 @@ namespace multipos::data {
 // Relative paths are relative to the working directory.
 Dataset load_dataset(const nlohmann::json& spec, const std::string& source);
 
+// The spec a command-line word names: "wordnet" or "synthetic" (built in), a BEIR directory
+// (corpus.jsonl, queries.jsonl, qrels/) or a Tevatron training .jsonl file. Throws
+// std::invalid_argument naming the word when it is none of these.
+nlohmann::json dataset_spec_for(const std::string& what);
+
 }  // namespace multipos::data

@@ -10,13 +10,16 @@
 
 namespace multipos::model {
 
-void save_checkpoint(Encoder& encoder, const std::string& dir, int64_t step, const nlohmann::json& config) {
+void save_checkpoint(Encoder& encoder, const std::string& dir, int64_t step, const nlohmann::json& config,
+                     const nlohmann::json& extra) {
   std::filesystem::create_directories(dir);
   std::map<std::string, at::Tensor> tensors;
   for (const auto& item : encoder.named_parameters()) tensors[item.key()] = item.value();
   write_safetensors(dir + "/model.safetensors", tensors);
   const std::string meta = dir + "/checkpoint.json";
-  std::ofstream(meta + ".tmp") << nlohmann::json{{"step", step}, {"encoder", encoder.kind()}, {"config", config}}.dump(2);
+  nlohmann::json content = {{"step", step}, {"encoder", encoder.kind()}, {"config", config}};
+  content.update(extra);
+  std::ofstream(meta + ".tmp") << content.dump(2);
   std::filesystem::rename(meta + ".tmp", meta);
 }
 

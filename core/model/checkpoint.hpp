@@ -11,8 +11,10 @@
 
 namespace multipos::model {
 
-// Writes <dir>/model.safetensors and <dir>/checkpoint.json (directories created).
-void save_checkpoint(Encoder& encoder, const std::string& dir, int64_t step, const nlohmann::json& config);
+// Writes <dir>/model.safetensors and <dir>/checkpoint.json (directories created); the keys of
+// `extra` (the trainer's: run identity, trainer state file) are added to checkpoint.json.
+void save_checkpoint(Encoder& encoder, const std::string& dir, int64_t step, const nlohmann::json& config,
+                     const nlohmann::json& extra = nlohmann::json::object());
 
 // Loads the parameters into `encoder`; refuses a checkpoint whose stored encoder config differs
 // from `encoder_config` or whose tensors do not match the module (names and shapes).

@@ -17,6 +17,13 @@ namespace multipos::model {
 
 enum class TextRole { query, passage };
 
+// A named subset of an encoder's parameters, so the trainer can give each its own learning rate
+// (embeddings of a pretrained model usually want a smaller one than the layers above them).
+struct ParameterGroup {
+  std::string name;
+  std::vector<at::Tensor> parameters;
+};
+
 class Encoder : public torch::nn::Module {
  public:
   // Returns [texts.size(), dim()] float32 on device(); gradients flow when grad mode is on.
@@ -24,6 +31,8 @@ class Encoder : public torch::nn::Module {
   virtual int64_t dim() const = 0;
   virtual std::string kind() const = 0;
   virtual void move_to(const at::Device& device) = 0;
+  // Disjoint groups covering every trainable parameter; by default a single group "all".
+  virtual std::vector<ParameterGroup> parameter_groups() { return {{"all", parameters()}}; }
   const at::Device& device() const { return device_; }
 
  protected:

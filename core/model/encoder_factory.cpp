@@ -3,14 +3,19 @@
 #include <stdexcept>
 
 #include "core/model/bag_encoder.hpp"
+#include "core/model/bert_encoder.hpp"
+#include "core/model/hf_model_folder.hpp"
+#include "core/model/transformer_encoder.hpp"
 #include "core/util/config_reader.hpp"
+#include "core/util/file_error.hpp"
 
 namespace multipos::model {
 
-std::shared_ptr<Encoder> make_encoder(const util::ConfigReader& config, uint64_t seed) {
-  std::string kind = config.choice("kind", "bag", {"bag"});
+namespace {
+
+std::shared_ptr<Encoder> make_bag(const util::ConfigReader& config, uint64_t seed) {
   config.reject_unknown({"kind", "buckets", "embedding_dim", "output_dim", "char_ngram_min", "char_ngram_max",
-                         "word_bigrams", "projection"});
+                         "word_bigrams", "projection", "word_vectors"});
   BagEncoderConfig bag;
   bag.tokenizer.buckets = config.integer("buckets", 1 << 16, 2, int64_t{1} << 26);
   bag.tokenizer.char_ngram_min = static_cast<int>(config.integer("char_ngram_min", 3, 1, 16));
@@ -23,7 +28,70 @@ std::shared_ptr<Encoder> make_encoder(const util::ConfigReader& config, uint64_t
     config.fail("output_dim", "differs from embedding_dim; set \"projection\": true to project");
   if (bag.tokenizer.char_ngram_max > 0 && bag.tokenizer.char_ngram_min > bag.tokenizer.char_ngram_max)
     config.fail("char_ngram_min", "must not exceed char_ngram_max");
-  return std::make_shared<BagEncoder>(bag, seed);
+  bag.word_vectors = resolve_cache_file(config.text("word_vectors", ""));
+  try {
+    return std::make_shared<BagEncoder>(bag, seed);
+  } catch (const util::FileError& error) {  // a malformed vectors file: its line, and this field
+    config.fail("word_vectors", error.what());
+  }
+}
+
+Pooling read_pooling(const util::ConfigReader& config, const char* fallback) {
+  return config.choice("pooling", fallback, {"mean", "cls"}) == "cls" ? Pooling::cls : Pooling::mean;
+}
+
+// Loading errors (missing file, bad shapes) are reported against the "model" field as well, so the
+// message says both which config line and which file or tensor is at fault.
+std::shared_ptr<Encoder> make_bert(const util::ConfigReader& config) {
+  config.reject_unknown({"kind", "model", "pooling", "normalize", "towers", "query_max_length", "passage_max_length",
+                         "query_prefix", "passage_prefix", "dropout"});
+  BertEncoderConfig bert;
+  if (!config.has("model")) config.fail("model", "missing: a Hugging Face model folder or a name in the model cache");
+  bert.model = config.text("model", "");
+  bert.pooling = read_pooling(config, "mean");
+  bert.normalize = config.flag("normalize", true);
+  bert.separate_towers = config.choice("towers", "tied", {"tied", "separate"}) == "separate";
+  bert.query_max_length = config.integer("query_max_length", 32, 2, 8192);
+  bert.passage_max_length = config.integer("passage_max_length", 128, 2, 8192);
+  bert.query_prefix = config.text("query_prefix", "");
+  bert.passage_prefix = config.text("passage_prefix", "");
+  bert.dropout = config.number("dropout", -1.0, -1.0, 1.0);
+  try {
+    return std::make_shared<BertEncoder>(bert);
+  } catch (const std::exception& error) {
+    config.fail("model", error.what());
+  }
+}
+
+std::shared_ptr<Encoder> make_transformer(const util::ConfigReader& config, uint64_t seed) {
+  config.reject_unknown({"kind", "layers", "width", "heads", "ffn", "query_max_length", "passage_max_length", "dropout",
+                         "pooling", "vocab", "buckets"});
+  TransformerEncoderConfig t;
+  t.layers = config.integer("layers", 2, 1, 48);
+  t.width = config.integer("width", 128, 8, 4096);
+  t.heads = config.integer("heads", 4, 1, 64);
+  if (t.width % t.heads != 0) config.fail("heads", "must divide width " + std::to_string(t.width));
+  t.ffn = config.integer("ffn", 4 * t.width, 1, 65536);
+  t.query_max_length = config.integer("query_max_length", 32, 2, 4096);
+  t.passage_max_length = config.integer("passage_max_length", 64, 2, 4096);
+  t.dropout = config.number("dropout", 0.1, 0.0, 0.9);
+  t.pooling = read_pooling(config, "mean");
+  t.vocab = config.text("vocab", "");
+  t.buckets = config.integer("buckets", int64_t{1} << 15, 2, int64_t{1} << 24);
+  try {
+    return std::make_shared<TransformerEncoder>(t, seed);
+  } catch (const std::invalid_argument& error) {  // an unreadable vocabulary
+    config.fail("vocab", error.what());
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<Encoder> make_encoder(const util::ConfigReader& config, uint64_t seed) {
+  std::string kind = config.choice("kind", "bag", {"bag", "transformer", "bert"});
+  if (kind == "bert") return make_bert(config);
+  if (kind == "transformer") return make_transformer(config, seed);
+  return make_bag(config, seed);
 }
 
 at::Device preferred_device(const std::string& requested) {
@@ -32,8 +100,9 @@ at::Device preferred_device(const std::string& requested) {
   if (requested == "cpu") return at::Device(at::kCPU);
   if (requested.rfind("cuda", 0) == 0) {
     if (!cuda)
-      throw std::invalid_argument("device '" + requested +
-                                  "' requested, but this LibTorch has no CUDA or no GPU is present; use 'cpu' or 'auto'");
+      throw std::invalid_argument(
+          "device '" + requested +
+          "' requested, but this LibTorch has no CUDA or no GPU is present; use 'cpu' or 'auto'");
     return at::Device(requested);
   }
   throw std::invalid_argument("unknown device '" + requested + "'; valid: auto, cpu, cuda, cuda:N");

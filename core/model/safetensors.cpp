@@ -45,6 +45,16 @@ float bf16_to_float(uint16_t raw) {
   return value;
 }
 
+// Integer tensors (e.g. BERT's position_ids buffer) keep their type; they are read, never converted.
+bool integer_dtype(const std::string& dtype, at::ScalarType& type) {
+  static const std::map<std::string, at::ScalarType> types = {
+      {"I64", at::kLong}, {"I32", at::kInt}, {"I16", at::kShort}, {"I8", at::kChar}, {"U8", at::kByte}, {"BOOL", at::kBool}};
+  auto it = types.find(dtype);
+  if (it == types.end()) return false;
+  type = it->second;
+  return true;
+}
+
 at::Tensor decode(const std::string& path, const std::string& name, const std::string& dtype,
                   const std::vector<int64_t>& shape, const char* bytes, size_t size) {
   int64_t count = 1;
@@ -52,17 +62,23 @@ at::Tensor decode(const std::string& path, const std::string& name, const std::s
     if (dim < 0) throw SafetensorsError(path + ": tensor '" + name + "': negative dimension");
     count *= dim;
   }
-  const size_t width = dtype == "F32" ? 4 : (dtype == "F16" || dtype == "BF16") ? 2 : 0;
-  if (width == 0) throw SafetensorsError(path + ": tensor '" + name + "': unsupported dtype " + dtype + " (F32, F16, BF16)");
+  at::ScalarType integer_type = at::kLong;
+  const bool integer = integer_dtype(dtype, integer_type);
+  const size_t width = integer                                ? at::elementSize(integer_type)
+                       : dtype == "F32"                       ? 4
+                       : (dtype == "F16" || dtype == "BF16") ? 2
+                                                              : 0;
+  if (width == 0)
+    throw SafetensorsError(path + ": tensor '" + name + "': unsupported dtype " + dtype + " (F32, F16, BF16, integers)");
   if (size != static_cast<size_t>(count) * width)
     throw SafetensorsError(path + ": tensor '" + name + "': " + std::to_string(size) + " bytes for shape of " +
                            std::to_string(count) + " " + dtype + " values");
-  at::Tensor out = at::empty(shape, at::kFloat);
-  float* target = out.data_ptr<float>();
-  if (width == 4) {
-    std::memcpy(target, bytes, size);
+  at::Tensor out = at::empty(shape, integer ? integer_type : at::kFloat);
+  if (integer || width == 4) {
+    std::memcpy(out.data_ptr(), bytes, size);
     return out;
   }
+  float* target = out.data_ptr<float>();
   for (int64_t i = 0; i < count; ++i) {
     uint16_t raw;
     std::memcpy(&raw, bytes + 2 * i, 2);
@@ -73,14 +89,20 @@ at::Tensor decode(const std::string& path, const std::string& name, const std::s
 
 }  // namespace
 
-void write_safetensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors) {
+void write_safetensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors,
+                       SafetensorsDtype dtype) {
+  // LibTorch's casts round to nearest-even, as the reference converters do.
+  const at::ScalarType type = dtype == SafetensorsDtype::f32   ? at::kFloat
+                              : dtype == SafetensorsDtype::f16 ? at::kHalf
+                                                               : at::kBFloat16;
+  const char* type_name = dtype == SafetensorsDtype::f32 ? "F32" : dtype == SafetensorsDtype::f16 ? "F16" : "BF16";
   nlohmann::json header = nlohmann::json::object();
   std::vector<at::Tensor> ordered;
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
-    at::Tensor cpu = tensor.detach().to(at::kCPU, at::kFloat).contiguous();
-    uint64_t bytes = static_cast<uint64_t>(cpu.numel()) * 4;
-    header[name] = {{"dtype", "F32"}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    at::Tensor cpu = tensor.detach().to(at::kCPU, at::kFloat).to(type).contiguous();
+    uint64_t bytes = static_cast<uint64_t>(cpu.numel() * cpu.element_size());
+    header[name] = {{"dtype", type_name}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
     ordered.push_back(cpu);
   }
@@ -96,7 +118,7 @@ void write_safetensors(const std::string& path, const std::map<std::string, at::
     out.write(reinterpret_cast<const char*>(little_endian), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     for (const auto& tensor : ordered)
-      out.write(static_cast<const char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.numel() * 4));
+      out.write(static_cast<const char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.numel() * tensor.element_size()));
     out.flush();
     if (!out) throw SafetensorsError(path + ": write failed (disk full?)");
   }

@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "core/store/run_store_impl.hpp"
 #include "core/store/schema.hpp"
 #include "core/store/sqlite_statement.hpp"
 
@@ -40,29 +41,10 @@ RunStatus run_status_from_string(const std::string& text) {
   throw StoreError("unknown run status '" + text + "'");
 }
 
-class RunStore::Impl {
- public:
-  sqlite3* db = nullptr;
-  std::map<std::pair<int64_t, std::string>, int64_t> series_ids;  // writer-side cache
-
-  ~Impl() { sqlite3_close_v2(db); }
-
-  int64_t series_id(const std::string& path, int64_t run_id, const std::string& name) {
-    auto key = std::make_pair(run_id, name);
-    auto found = series_ids.find(key);
-    if (found != series_ids.end()) return found->second;
-    Statement insert(db, path, "INSERT OR IGNORE INTO series(run_id, name) VALUES (?, ?)");
-    insert.bind(1, run_id).bind(2, name).run();
-    Statement select(db, path, "SELECT id FROM series WHERE run_id = ? AND name = ?");
-    select.bind(1, run_id).bind(2, name);
-    if (!select.step()) throw StoreError(path + ": series '" + name + "' vanished while writing");
-    int64_t id = select.int_at(0);
-    series_ids.emplace(key, id);
-    return id;
-  }
-};
 
 namespace {
+
+constexpr int kOpenBusyTimeoutMs = 3000;
 
 int read_user_version(sqlite3* db, const std::string& path) {
   Statement version(db, path, "PRAGMA user_version");
@@ -102,6 +84,7 @@ RunRecord read_run(const Statement& row) {
   run.notes = row.text_at(17);
   run.last_step = row.int_at(18);
   run.last_loss = row.real_at(19);
+  run.queue_position = row.int_at(20);
   return run;
 }
 
@@ -114,7 +97,8 @@ SELECT r.id, r.name, r.status, r.objective, r.dataset, r.config_json, r.seed, r.
        COALESCE((SELECT sc.step FROM scalars sc JOIN series se ON sc.series_id = se.id
                  WHERE se.run_id = r.id AND se.name = 'loss' ORDER BY sc.step DESC LIMIT 1), -1),
        COALESCE((SELECT sc.value FROM scalars sc JOIN series se ON sc.series_id = se.id
-                 WHERE se.run_id = r.id AND se.name = 'loss' ORDER BY sc.step DESC LIMIT 1), 0)
+                 WHERE se.run_id = r.id AND se.name = 'loss' ORDER BY sc.step DESC LIMIT 1), 0),
+       r.queue_position
 FROM runs r
 )SQL";
 
@@ -129,10 +113,12 @@ RunStore::RunStore(const std::string& path, Mode mode) : path_(path), impl_(std:
   int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &impl_->db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
     throw_sqlite(impl_->db, path_, "cannot open database");
-  sqlite3_busy_timeout(impl_->db, 10000);
   sqlite3_extended_result_codes(impl_->db, 1);
-
+  // A short wait while opening: a program holding an exclusive lock keeps it for long, and the
+  // user should hear so in seconds; normal writers hold the lock for milliseconds.
+  sqlite3_busy_timeout(impl_->db, kOpenBusyTimeoutMs);
   int version = read_user_version(impl_->db, path_);  // fails with NOTADB on a foreign file
+  sqlite3_busy_timeout(impl_->db, 10000);
   if (version > kSchemaVersion)
     throw StoreError(path_ + ": database schema version " + std::to_string(version) +
                      " is newer than this build of multipos supports (" + std::to_string(kSchemaVersion) +
@@ -158,7 +144,8 @@ int64_t RunStore::create_run(const NewRun& run) {
   Transaction transaction(impl_->db, path_);
   Statement insert(impl_->db, path_,
                    "INSERT INTO runs(name, objective, dataset, config_json, seed, group_id, total_steps,"
-                   " created_at, tags, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   " created_at, tags, notes, queue_position)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(queue_position), 0) + 1 FROM runs))");
   insert.bind(1, run.name).bind(2, run.objective).bind(3, run.dataset).bind(4, run.config_json);
   insert.bind(5, run.seed).bind(6, run.group_id).bind(7, run.total_steps).bind(8, now_seconds());
   insert.bind(9, run.tags).bind(10, run.notes).run();
@@ -223,7 +210,7 @@ std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int 
   Statement count(impl_->db, path_, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND host = ?");
   count.bind(1, host);
   if (!count.step() || count.int_at(0) >= max_running) return std::nullopt;
-  Statement oldest(impl_->db, path_, "SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1");
+  Statement oldest(impl_->db, path_, "SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_position, id LIMIT 1");
   if (!oldest.step()) return std::nullopt;
   int64_t run_id = oldest.int_at(0);
   Statement claim(impl_->db, path_,

@@ -21,7 +21,7 @@ class StoreError : public std::runtime_error {
 };
 
 // Schema version this build writes; a database with a higher version is refused.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Run life cycle as stored in runs.status.
 enum class RunStatus { queued, running, finished, failed, stopped };
@@ -47,6 +47,7 @@ struct RunRecord {
   double created_at = 0, started_at = 0, finished_at = 0, heartbeat_at = 0;  // unix seconds, 0 = unset
   int64_t last_step = -1;       // highest step with a "loss" point, -1 when none
   double last_loss = 0;
+  int64_t queue_position = 0;   // claim order of queued runs (lower first, then creation)
 };
 
 // One point of a named series (loss, lr, diag/..., eval/...) of a run.
@@ -95,6 +96,21 @@ struct EvaluationRow {
   double value = 0;
 };
 
+// One of the top-k passages a probe query retrieved at a dev evaluation (the query inspector).
+struct RetrievedRow {
+  int64_t step = 0;
+  std::string query_id;
+  int rank = 0;              // 1 = best scored
+  std::string passage_id;
+  double score = 0;
+};
+
+// What `RunStore::orphan_rows` finds: rows whose run (or series) no longer exists.
+struct OrphanReport {
+  int64_t series = 0, scalars = 0, probes = 0, evaluations = 0, events = 0, retrieved = 0;
+  int64_t total() const { return series + scalars + probes + evaluations + events + retrieved; }
+};
+
 class RunStore {
  public:
   enum class Mode { read_write, read_only };
@@ -137,6 +153,25 @@ class RunStore {
   // PRAGMA integrity_check: "ok" or the problems it reports, one per line.
   std::string integrity_check() const;
 
+  // --- resume and queue order
+  // Puts a stopped or failed run back in the queue (last position) so the scheduler resumes it
+  // from its last checkpoint; throws StoreError naming the status for any other run.
+  void requeue(int64_t run_id);
+  // Removes the run's scalars, probes, evaluations and retrieved rows with step > `step`, in one
+  // transaction: a resumed run re-records them, so every series keeps each step exactly once.
+  void delete_rows_after_step(int64_t run_id, int64_t step);
+  // Moves a queued run to `position` (1 = claimed next; clamped to the queue's length) and
+  // renumbers the queue; throws StoreError when the run is not queued. Returns the position taken.
+  int64_t move_in_queue(int64_t run_id, int64_t position);
+  // Queued runs in the order the scheduler claims them.
+  std::vector<int64_t> queue_order() const;
+
+  // --- maintenance (multipos doctor)
+  void checkpoint_wal();  // PRAGMA wal_checkpoint(TRUNCATE); throws when a reader keeps it from finishing
+  void reindex();         // REINDEX: rebuilds every index
+  OrphanReport orphan_rows() const;
+  OrphanReport delete_orphan_rows();  // in one transaction; returns what it deleted
+
   // --- series (writers batch: one transaction per call)
   void append_scalars(int64_t run_id, const std::vector<ScalarRow>& rows);
   // Points with row_id > after_row_id, oldest first, at most `limit` rows; run_id 0 = every run.
@@ -151,6 +186,11 @@ class RunStore {
   void append_evaluations(int64_t run_id, const std::vector<EvaluationRow>& rows);
   std::vector<EvaluationRow> evaluations(int64_t run_id, const std::string& split = "") const;
   void log_event(int64_t run_id, const std::string& level, const std::string& message);
+  // Top-k passages per probe query at a dev evaluation; one transaction per call.
+  void append_retrieved(int64_t run_id, const std::vector<RetrievedRow>& rows);
+  // Rows of one query at one step, by rank; an empty query_id returns every query of the step.
+  std::vector<RetrievedRow> retrieved(int64_t run_id, int64_t step, const std::string& query_id) const;
+  std::vector<int64_t> retrieved_steps(int64_t run_id) const;
   std::vector<EventRow> events_after(int64_t after_row_id, int64_t run_id = 0) const;
 
  private:

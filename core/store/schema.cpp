@@ -76,10 +76,27 @@ CREATE TABLE events (
 );
 )SQL";
 
+// Version 2: an explicit queue order (runs can be moved in the queue; new runs go last) and the
+// top-k passages each probe query retrieved at every dev evaluation, for the query inspector.
+const char* kVersion2 = R"SQL(
+ALTER TABLE runs ADD COLUMN queue_position INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET queue_position = id;
+CREATE TABLE retrieved (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  query_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  passage_id TEXT NOT NULL,
+  score REAL NOT NULL
+);
+CREATE INDEX retrieved_by_run_step ON retrieved(run_id, step, query_id, rank);
+)SQL";
+
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> all = {kVersion1};
+  static const std::vector<const char*> all = {kVersion1, kVersion2};
   return all;
 }
 

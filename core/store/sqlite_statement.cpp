@@ -12,6 +12,9 @@ void throw_sqlite(sqlite3* db, const std::string& db_path, const std::string& wh
     hint = " (the database is locked by another program; retry when it is released)";
   if ((code & 0xff) == SQLITE_FULL) hint = " (the disk is full; nothing of this batch was written)";
   if ((code & 0xff) == SQLITE_NOTADB) hint = " (the file is not a SQLite database)";
+  if ((code & 0xff) == SQLITE_IOERR)
+    hint = " (a write to the database failed: the disk may be full or the file size limited; nothing of this "
+           "batch was written)";
   throw StoreError(db_path + ": " + what + ": " + reason + hint);
 }
 

@@ -29,12 +29,12 @@ HashingTokenizer::HashingTokenizer(HashingTokenizerConfig config) : config_(conf
     throw std::invalid_argument("hashing tokenizer: need 1 <= char_ngram_min <= char_ngram_max");
 }
 
+int64_t HashingTokenizer::bucket(std::string_view feature, uint64_t kind) const {
+  return static_cast<int64_t>(1 + util::stable_hash(feature, config_.seed * 31 + kind) %
+                                      static_cast<uint64_t>(config_.buckets - 1));
+}
+
 void HashingTokenizer::tokenize(std::string_view text, std::vector<int64_t>& out) const {
-  // Bucket 0 is reserved for empty texts; every real feature lands in [1, buckets).
-  auto bucket = [&](std::string_view feature, uint64_t kind) {
-    return static_cast<int64_t>(1 + util::stable_hash(feature, config_.seed * 31 + kind) %
-                                        static_cast<uint64_t>(config_.buckets - 1));
-  };
   const size_t start = out.size();
   const auto words = split_words(text);
   for (size_t w = 0; w < words.size(); ++w) {

@@ -32,8 +32,14 @@ class HashingTokenizer {
   // Appends the ids of `text` (at least one id: an empty text maps to a reserved bucket).
   void tokenize(std::string_view text, std::vector<int64_t>& out) const;
   TokenizedTexts tokenize_all(const std::vector<std::string>& texts) const;
+  // The bucket of a whole word (one of split_words' outputs), e.g. to seed it from word vectors.
+  int64_t word_bucket(std::string_view word) const { return bucket(word, 1); }
 
  private:
+  // Bucket 0 is reserved for empty texts; every real feature lands in [1, buckets). `kind` keeps
+  // words, bigrams and n-grams with the same spelling apart.
+  int64_t bucket(std::string_view feature, uint64_t kind) const;
+
   HashingTokenizerConfig config_;
 };
 

@@ -4,15 +4,25 @@
 #include "core/train/model_negatives.hpp"
 #include "core/eval/bm25.hpp"
 #include "core/train/evaluation.hpp"
+#include "core/model/encoder.hpp"
+#include "core/util/config_reader.hpp"
 
 namespace multipos::train {
 
-int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id) {
+namespace {
+
+// Creates the baseline run, scores it with `rank` (dataset -> evaluation of the eval split) and
+// stores aggregate and per-query metrics at step 0, plus flat "eval/<split>/..." series over the
+// config's steps so curves show the baseline as a line. Marks the run failed if anything throws.
+template <typename Rank>
+int64_t record_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id,
+                        const std::string& kind, const nlohmann::json& extra, Rank rank) {
   store::NewRun run;
-  run.name = "bm25";
-  run.objective = "bm25";
+  run.name = kind;
+  run.objective = kind;
   run.dataset = dataset_label(config);
-  nlohmann::json baseline = {{"baseline", "bm25"}, {"dataset", config.dataset}, {"eval", {{"split", config.eval.split}}}};
+  nlohmann::json baseline = {{"baseline", kind}, {"dataset", config.dataset}, {"eval", {{"split", config.eval.split}}}};
+  baseline.update(extra);
   run.config_json = baseline.dump();
   run.seed = static_cast<int64_t>(config.seed);
   run.group_id = group_id;
@@ -20,15 +30,8 @@ int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, 
   const int64_t id = store.create_run(run);
   try {
     store.mark_started(id, 0, "");
-    data::Dataset dataset = load_training_dataset(config.dataset, "bm25 baseline config");
-    eval::Bm25Index index(dataset.passage_ids, dataset.passage_texts);
-    std::vector<std::string> query_ids, query_texts;
-    for (int32_t query : dataset.split(config.eval.split)) {
-      query_ids.push_back(dataset.query_ids[query]);
-      query_texts.push_back(dataset.query_texts[query]);
-    }
-    auto result = eval::evaluate(split_qrels(dataset, config.eval.split), index.search(query_ids, query_texts, 100),
-                                 eval::parse_measures(training_measures()));
+    data::Dataset dataset = load_training_dataset(config.dataset, kind + " baseline config");
+    eval::Evaluation result = rank(dataset);
     std::vector<store::EvaluationRow> rows;
     std::vector<store::ScalarRow> series;
     const double now = store::now_seconds();
@@ -47,6 +50,32 @@ int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, 
     throw;
   }
   return id;
+}
+
+}  // namespace
+
+int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id) {
+  return record_baseline(config, store, group_id, "bm25", nlohmann::json::object(), [&](const data::Dataset& dataset) {
+    eval::Bm25Index index(dataset.passage_ids, dataset.passage_texts);
+    std::vector<std::string> query_ids, query_texts;
+    for (int32_t query : dataset.split(config.eval.split)) {
+      query_ids.push_back(dataset.query_ids[query]);
+      query_texts.push_back(dataset.query_texts[query]);
+    }
+    return eval::evaluate(split_qrels(dataset, config.eval.split), index.search(query_ids, query_texts, 100),
+                          eval::parse_measures(training_measures()));
+  });
+}
+
+int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id) {
+  const nlohmann::json extra = {{"encoder", config.encoder}, {"objective", to_json(config)["objective"]}, {"seed", config.seed}};
+  return record_baseline(config, store, group_id, "untrained", extra, [&](const data::Dataset& dataset) {
+    std::shared_ptr<model::Encoder> encoder =
+        model::make_encoder(util::ConfigReader(config.encoder, "untrained baseline config", "encoder"), config.seed);
+    encoder->move_to(model::preferred_device(config.device));
+    encoder->eval();
+    return evaluate_encoder(*encoder, dataset, config.eval.split, config.objective.similarity == "cosine");
+  });
 }
 
 }  // namespace multipos::train

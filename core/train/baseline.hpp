@@ -1,5 +1,5 @@
-// The BM25 baseline of a dataset, stored as a run of its own (objective "bm25") beside the dense
-// runs it is compared with, so every comparison in the studio and the reports has it.
+// Baselines of a dataset, each stored as a run of its own (objective "bm25" or "untrained") beside
+// the dense runs it is compared with, so every comparison in the studio and the reports has them.
 #pragma once
 
 #include <string>
@@ -13,5 +13,9 @@ namespace multipos::train {
 // run, finished, with aggregate and per-query metrics at step 0 and the same metrics as flat
 // "eval/<split>/..." series over [0, config.steps - 1]. Returns the new run's id.
 int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id);
+
+// The same for the config's encoder as initialised by its seed, before any training (objective
+// "untrained"): the start every trained run must beat for its ranking to mean anything.
+int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id);
 
 }  // namespace multipos::train

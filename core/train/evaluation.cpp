@@ -4,11 +4,13 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
 #include "core/model/checkpoint.hpp"
 #include "core/train/model_negatives.hpp"
+#include "core/train/run_checkpoints.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_reader.hpp"
 
@@ -41,8 +43,28 @@ eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split) 
   return qrels;
 }
 
+namespace {
+
+void retrieve_inspected(model::Encoder& encoder, const data::Dataset& dataset, const at::Tensor& corpus, bool cosine,
+                        InspectedQueries& inspected) {
+  if (inspected.queries.empty()) return;
+  std::vector<std::string> texts;
+  for (int32_t query : inspected.queries) texts.push_back(dataset.query_texts[query]);
+  at::Tensor vectors = encode_texts(encoder, texts, model::TextRole::query);
+  eval::SearchOptions options;
+  options.k = inspected.top_k;
+  options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
+  auto results = eval::exact_search(vectors, corpus, options);
+  for (size_t q = 0; q < results.size(); ++q)
+    for (size_t rank = 0; rank < results[q].size(); ++rank)
+      inspected.rows.push_back({inspected.step, dataset.query_ids[inspected.queries[q]], static_cast<int>(rank + 1),
+                                dataset.passage_ids[results[q][rank].doc_index], results[q][rank].score});
+}
+
+}  // namespace
+
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
-                                  bool cosine, size_t top_k) {
+                                  bool cosine, size_t top_k, InspectedQueries* inspected) {
   torch::NoGradGuard no_grad;
   bool was_training = encoder.is_training();
   encoder.eval();
@@ -54,6 +76,7 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
   if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
   at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage);
   at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query);
+  if (inspected) retrieve_inspected(encoder, dataset, corpus, cosine, *inspected);
   encoder.train(was_training);
   eval::SearchOptions options;
   options.k = top_k;
@@ -71,7 +94,9 @@ eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, con
   data::Dataset dataset = load_training_dataset(config.dataset, source);
   auto encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
   encoder->move_to(model::preferred_device(config.device));
-  const std::string dir = checkpoint_dir(store.path(), run_id, "final");
+  // The final checkpoint, else (a stopped run) the newest of its own.
+  std::string dir = checkpoint_dir(store.path(), run_id, "final");
+  if (auto latest = latest_checkpoint(store.path(), *run); latest && !std::filesystem::exists(dir)) dir = latest->dir;
   int64_t step = model::load_checkpoint(*encoder, dir, to_json(config)["encoder"]);
   auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine");
   std::vector<store::EvaluationRow> rows;

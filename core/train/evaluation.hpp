@@ -21,8 +21,17 @@ eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split);
 // Encodes texts without gradients in batches of 512, as CPU float32 rows.
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role);
 
+// When `inspected` is given, also retrieves the top `inspected->top_k` passages of each of its
+// queries (the run's probe queries) from the same corpus encoding, for the query inspector.
+struct InspectedQueries {
+  std::vector<int32_t> queries;  // dataset query indices
+  size_t top_k = 20;
+  int64_t step = 0;
+  std::vector<store::RetrievedRow> rows;  // filled: rank 1 first per query
+};
+
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
-                                  bool cosine = false, size_t top_k = 100);
+                                  bool cosine = false, size_t top_k = 100, InspectedQueries* inspected = nullptr);
 
 // Re-evaluates a stored run from its final checkpoint on `split` (dev or test) and stores the
 // aggregate and per-query metrics at the checkpoint's step. Needs only the run store and the

@@ -11,7 +11,7 @@ ScalarWriter::~ScalarWriter() {
 }
 
 void ScalarWriter::add(const std::string& name, int64_t step, double value) {
-  pending_.push_back({name, step, store::now_seconds(), value});
+  if (enabled_) pending_.push_back({name, step, store::now_seconds(), value});
 }
 
 void ScalarWriter::end_step(int64_t /*step*/) {
@@ -21,6 +21,7 @@ void ScalarWriter::end_step(int64_t /*step*/) {
 }
 
 void ScalarWriter::flush() {
+  if (!enabled_) return;
   if (!pending_.empty()) store_.append_scalars(run_id_, pending_);
   store_.heartbeat(run_id_);
   pending_.clear();

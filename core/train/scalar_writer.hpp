@@ -12,8 +12,10 @@ namespace multipos::train {
 
 class ScalarWriter {
  public:
-  ScalarWriter(store::RunStore& store, int64_t run_id, int64_t flush_every_steps)
-      : store_(store), run_id_(run_id), flush_every_(flush_every_steps) {}
+  // A disabled writer (the ranks other than 0 of a distributed run) drops every point: only one
+  // process writes a run's rows.
+  ScalarWriter(store::RunStore& store, int64_t run_id, int64_t flush_every_steps, bool enabled = true)
+      : store_(store), run_id_(run_id), flush_every_(flush_every_steps), enabled_(enabled) {}
   ~ScalarWriter();  // flushes what is left; never throws
   ScalarWriter(const ScalarWriter&) = delete;
   ScalarWriter& operator=(const ScalarWriter&) = delete;
@@ -27,6 +29,7 @@ class ScalarWriter {
   store::RunStore& store_;
   int64_t run_id_;
   int64_t flush_every_;
+  bool enabled_;
   int64_t steps_since_flush_ = 0;
   std::vector<store::ScalarRow> pending_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();

@@ -28,7 +28,8 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
   ConfigReader root(json, source);
   root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "checkpoint", "steps",
-                       "seed", "device", "threads", "flush_every", "print_every", "diagnostics"});
+                       "seed", "device", "threads", "flush_every", "print_every", "diagnostics", "nonfinite",
+                       "max_consecutive_skips", "distributed"});
   TrainConfig config;
   config.name = root.text("name", "");
   config.objective = read_objective(json, source);
@@ -48,12 +49,20 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
       static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
 
   ConfigReader optimizer = root.child("optimizer");
-  optimizer.reject_unknown({"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm"});
+  optimizer.reject_unknown(
+      {"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm", "accumulation_steps", "lr_multipliers", "precision"});
   config.optimizer.lr = optimizer.number("lr", config.optimizer.lr, 1e-9, 10);
   config.optimizer.weight_decay = optimizer.number("weight_decay", config.optimizer.weight_decay, 0, 10);
   config.optimizer.warmup_steps = optimizer.integer("warmup_steps", config.optimizer.warmup_steps, 0, 1 << 30);
   config.optimizer.schedule = optimizer.choice("schedule", config.optimizer.schedule, {"linear", "constant"});
   config.optimizer.clip_norm = optimizer.number("clip_norm", config.optimizer.clip_norm, 0, 1e6);
+  config.optimizer.accumulation_steps =
+      optimizer.integer("accumulation_steps", config.optimizer.accumulation_steps, 1, 1 << 16);
+  config.optimizer.precision = optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16"});
+  ConfigReader multipliers = optimizer.child("lr_multipliers");
+  if (json.contains("optimizer") && json.at("optimizer").contains("lr_multipliers"))
+    for (const auto& item : json.at("optimizer").at("lr_multipliers").items())
+      config.optimizer.lr_multipliers[item.key()] = multipliers.number(item.key(), 1, 0, 1e6);
 
   ConfigReader probe = root.child("probe");
   probe.reject_unknown({"every", "queries", "negatives"});
@@ -68,9 +77,10 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.eval.at_end = eval.flag("at_end", config.eval.at_end);
 
   ConfigReader checkpoint = root.child("checkpoint");
-  checkpoint.reject_unknown({"every", "at_end"});
+  checkpoint.reject_unknown({"every", "at_end", "keep"});
   config.checkpoint.every = checkpoint.integer("every", config.checkpoint.every, 0, int64_t{1} << 40);
   config.checkpoint.at_end = checkpoint.flag("at_end", config.checkpoint.at_end);
+  config.checkpoint.keep = checkpoint.integer("keep", config.checkpoint.keep, 1, 1000);
 
   config.steps = root.integer("steps", config.steps, 1, int64_t{1} << 40);
   config.seed = static_cast<uint64_t>(root.integer("seed", static_cast<int64_t>(config.seed), 0, int64_t{1} << 62));
@@ -79,6 +89,17 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.flush_every = root.integer("flush_every", config.flush_every, 1, 1 << 20);
   config.print_every = root.integer("print_every", config.print_every, 1, 1 << 20);
   config.diagnostics = root.flag("diagnostics", config.diagnostics);
+  config.nonfinite = root.choice("nonfinite", config.nonfinite, {"stop", "skip"});
+  config.max_consecutive_skips = root.integer("max_consecutive_skips", config.max_consecutive_skips, 1, 1 << 20);
+  ConfigReader distributed = root.child("distributed");
+  distributed.reject_unknown({"world_size", "gather_negatives", "timeout_seconds"});
+  config.distributed.world_size = distributed.integer("world_size", config.distributed.world_size, 1, 4096);
+  config.distributed.gather_negatives = distributed.flag("gather_negatives", config.distributed.gather_negatives);
+  config.distributed.timeout_seconds =
+      distributed.number("timeout_seconds", config.distributed.timeout_seconds, 1, 24 * 3600);
+  if (config.batch.queries % config.distributed.world_size != 0)
+    distributed.fail("world_size", std::to_string(config.distributed.world_size) + " ranks cannot share batch.queries = " +
+                                       std::to_string(config.batch.queries) + " evenly: make batch.queries a multiple of it");
   if (config.name.empty()) config.name = config.objective.name;
   return config;
 }
@@ -88,7 +109,7 @@ TrainConfig load_train_config(const std::string& file) {
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
-  return {
+  nlohmann::json json = {
       {"name", c.name},
       {"objective", objectives::objective_config_to_json(c.objective)},
       {"dataset", c.dataset},
@@ -99,10 +120,13 @@ nlohmann::json to_json(const TrainConfig& c) {
         {"weight_decay", c.optimizer.weight_decay},
         {"warmup_steps", c.optimizer.warmup_steps},
         {"schedule", c.optimizer.schedule},
-        {"clip_norm", c.optimizer.clip_norm}}},
+        {"clip_norm", c.optimizer.clip_norm},
+        {"accumulation_steps", c.optimizer.accumulation_steps},
+        {"lr_multipliers", c.optimizer.lr_multipliers},
+        {"precision", c.optimizer.precision}}},
       {"probe", {{"every", c.probe.every}, {"queries", c.probe.queries}, {"negatives", c.probe.negatives}}},
       {"eval", {{"every", c.eval.every}, {"split", c.eval.split}, {"at_end", c.eval.at_end}}},
-      {"checkpoint", {{"every", c.checkpoint.every}, {"at_end", c.checkpoint.at_end}}},
+      {"checkpoint", {{"every", c.checkpoint.every}, {"at_end", c.checkpoint.at_end}, {"keep", c.checkpoint.keep}}},
       {"steps", c.steps},
       {"seed", c.seed},
       {"device", c.device},
@@ -110,7 +134,15 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"flush_every", c.flush_every},
       {"print_every", c.print_every},
       {"diagnostics", c.diagnostics},
+      {"nonfinite", c.nonfinite},
+      {"max_consecutive_skips", c.max_consecutive_skips},
   };
+  // Only when set, so the resolved config (and checkpoints) of single-process runs is unchanged.
+  if (!c.distributed.is_default())
+    json["distributed"] = {{"world_size", c.distributed.world_size},
+                           {"gather_negatives", c.distributed.gather_negatives},
+                           {"timeout_seconds", c.distributed.timeout_seconds}};
+  return json;
 }
 
 std::string dataset_label(const TrainConfig& config) {

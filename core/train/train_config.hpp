@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,14 @@ struct OptimizerConfig {
   int64_t warmup_steps = 20;
   std::string schedule = "linear";  // linear (warm-up then linear decay to 0) | constant
   double clip_norm = 1.0;           // 0 disables clipping
+  // Mini-batches per optimizer step. Each mini-batch is built and scored on its own, so in-batch
+  // negatives come from the same mini-batch only (B queries x g passages), not from all k x B:
+  // accumulation grows the gradient's sample, not the contrast set. Losses are averaged over k.
+  int64_t accumulation_steps = 1;
+  // Learning-rate factor per Encoder::parameter_groups() name (e.g. {"embeddings": 0.1});
+  // groups not named keep factor 1. Unknown names are refused when the encoder is built.
+  std::map<std::string, double> lr_multipliers;
+  std::string precision = "fp32";   // fp32 | bf16 | fp16 (autocast of the encoder's forward pass)
 };
 
 struct BatchConfig {
@@ -39,9 +48,24 @@ struct EvalConfig {
   bool at_end = true;
 };
 
+// Checkpoints hold the encoder, the optimizer and every random state, so a run resumes with the
+// same results; each is written to a temporary folder renamed into place, the last `keep` kept.
 struct CheckpointConfig {
-  int64_t every = 0;        // steps between checkpoints; 0 = only the final one
+  int64_t every = 100;      // steps between checkpoints; 0 = only the final one (and on stop)
   bool at_end = true;
+  int64_t keep = 2;         // step checkpoints kept (the final one is kept besides)
+};
+
+// Data-parallel training (core/dist): `world_size` processes each score batch.queries / world_size
+// queries of every global batch; gradients are averaged across them. Without gather_negatives a
+// query's in-batch negatives are its own rank's passages only (like accumulation); with it, every
+// rank's query and passage vectors are gathered so the loss is the single-process loss of the
+// whole batch. `timeout_seconds` bounds start-up checks and every collective.
+struct DistributedConfig {
+  int64_t world_size = 1;
+  bool gather_negatives = false;
+  double timeout_seconds = 120;
+  bool is_default() const { return world_size == 1 && !gather_negatives && timeout_seconds == 120; }
 };
 
 struct TrainConfig {
@@ -61,6 +85,12 @@ struct TrainConfig {
   int64_t flush_every = 10;   // steps between store writes (also flushed at least once a second)
   int64_t print_every = 25;
   bool diagnostics = true;    // in-batch diagnostics every step (benchmarks switch them off)
+  // A NaN or infinite loss (or gradient): "stop" fails the run at that step; "skip" drops the
+  // batch without an optimizer step, counts it in the series "skipped_batches", and fails the
+  // run after `max_consecutive_skips` skipped steps in a row.
+  std::string nonfinite = "stop";
+  int64_t max_consecutive_skips = 10;
+  DistributedConfig distributed;  // written by to_json only when not the default (older runs resume)
 };
 
 // Parses a config object; `source` names the file in error messages. Objective given as a name

@@ -2,29 +2,23 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/types.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adamw.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
+#include <algorithm>
 #include <deque>
-#include <random>
 #include <thread>
 
 #include "core/data/dataset_factory.hpp"
-#include "core/train/model_negatives.hpp"
-#include "core/model/checkpoint.hpp"
-#include "core/model/encoder.hpp"
-#include "core/objectives/batch.hpp"
-#include "core/objectives/loss.hpp"
+#include "core/dist/distributed_context.hpp"
 #include "core/train/evaluation.hpp"
 #include "core/train/lr_schedule.hpp"
-#include "core/train/probes.hpp"
-#include "core/train/scalar_writer.hpp"
+#include "core/train/model_negatives.hpp"
+#include "core/train/run_checkpoints.hpp"
+#include "core/train/training_session.hpp"
 #include "core/util/config_reader.hpp"
-#include "core/util/rng.hpp"
 
 namespace multipos::train {
 
@@ -43,62 +37,28 @@ std::vector<objectives::QueryCandidates> make_candidates(const data::Dataset& da
   return all;
 }
 
-// Walks the training queries in a fresh seeded permutation per epoch, B at a time.
-class QuerySampler {
- public:
-  QuerySampler(std::vector<int32_t> queries, uint64_t seed) : queries_(std::move(queries)), rng_(seed) {
-    if (queries_.empty()) throw std::invalid_argument("the training split has no queries");
-    reshuffle();
-  }
-  std::vector<int32_t> next(int64_t count) {
-    std::vector<int32_t> batch;
-    while (static_cast<int64_t>(batch.size()) < count) {
-      if (cursor_ == order_.size()) {
-        ++epoch_;
-        reshuffle();
-      }
-      batch.push_back(order_[cursor_++]);
-      if (static_cast<int64_t>(batch.size()) == static_cast<int64_t>(queries_.size())) break;
-    }
-    return batch;
-  }
-  int64_t epoch() const { return epoch_; }
-  double epoch_progress() const { return static_cast<double>(epoch_) + static_cast<double>(cursor_) / order_.size(); }
-
- private:
-  void reshuffle() {
-    order_ = queries_;
-    rng_.shuffle(order_);
-    cursor_ = 0;
-  }
-  std::vector<int32_t> queries_, order_;
-  util::Rng rng_;
-  size_t cursor_ = 0;
-  int64_t epoch_ = 0;
-};
-
-std::vector<std::string> texts_of(const std::vector<std::string>& table, const std::vector<int64_t>& ids) {
-  std::vector<std::string> texts;
-  texts.reserve(ids.size());
-  for (int64_t id : ids) texts.push_back(table[static_cast<size_t>(id)]);
-  return texts;
-}
-
-void record_evaluation(const eval::Evaluation& result, const std::string& split, int64_t step,
-                       store::RunStore& store, int64_t run_id, ScalarWriter& writer) {
-  std::vector<store::EvaluationRow> rows;
-  for (size_t m = 0; m < result.measures.size(); ++m) {
-    std::string name = result.measures[m].name();
-    rows.push_back({step, split, name, "", result.mean[m]});
-    writer.add("eval/" + split + "/" + name, step, result.mean[m]);
-    for (const auto& query : result.per_query) rows.push_back({step, split, name, query.query_id, query.values[m]});
-  }
-  store.append_evaluations(run_id, rows);
-}
-
+// One intra-op thread per core up to 8 (beyond, the small matrices here gain little), and one
+// inter-op thread: the trainer issues one op at a time. On a 2-core machine that is 2 threads.
 void configure_threads(int threads) {
-  int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(count);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads > 0 ? threads : std::min(cores, 8));
+  static bool interop_set = false;  // LibTorch allows setting it once, before any inter-op work
+  if (!interop_set) {
+    interop_set = true;
+    try {
+      at::set_num_interop_threads(1);
+    } catch (const std::exception&) {
+      // Already started by an earlier user of the pool in this process: keep its setting.
+    }
+  }
+}
+
+// The pid the run records: a `train --nproc` launcher passes its own, so the scheduler watching
+// the worker it started sees the pid it knows.
+int64_t worker_pid() {
+  if (const char* launcher = std::getenv("MULTIPOS_LAUNCHER_PID"); launcher != nullptr && *launcher != '\0')
+    return std::atoll(launcher);
+  return getpid();
 }
 
 std::string host_name() {
@@ -107,137 +67,269 @@ std::string host_name() {
   return name;
 }
 
+void check_precision(const TrainConfig& config, const at::Device& device) {
+  const std::string& precision = config.optimizer.precision;
+  if (precision == "fp32" || device.is_cuda()) return;
+  if (precision == "fp16")
+    throw util::ConfigError("field 'optimizer.precision': fp16 autocast needs a CUDA device (training on " +
+                            device.str() + "); use \"bf16\" or \"fp32\" on a CPU");
+}
+
+void record_evaluation(TrainingSession& session, int64_t step, ScalarWriter& writer) {
+  const TrainConfig& config = session.config;
+  InspectedQueries inspected;
+  inspected.step = step;
+  for (const auto& probe : session.probes.queries) inspected.queries.push_back(probe.query);
+  eval::Evaluation result = evaluate_encoder(*session.encoder, session.dataset, config.eval.split,
+                                             config.objective.similarity == "cosine", 100, &inspected);
+  std::vector<store::EvaluationRow> rows;
+  for (size_t m = 0; m < result.measures.size(); ++m) {
+    std::string name = result.measures[m].name();
+    rows.push_back({step, config.eval.split, name, "", result.mean[m]});
+    writer.add("eval/" + config.eval.split + "/" + name, step, result.mean[m]);
+    for (const auto& query : result.per_query)
+      rows.push_back({step, config.eval.split, name, query.query_id, query.values[m]});
+  }
+  session.store.append_evaluations(session.run_id, rows);
+  session.store.append_retrieved(session.run_id, inspected.rows);
+}
+
+// Resumes from the run's newest checkpoint (returns the first step to train) or prepares a
+// fresh start at step 0, deleting rows an earlier attempt left.
+int64_t resume_or_start(TrainingSession& session, TrainOutcome& outcome) {
+  auto run = session.store.find_run(session.run_id);
+  if (!run) throw std::invalid_argument(session.store.path() + ": no run " + std::to_string(session.run_id));
+  const nlohmann::json resolved = to_json(session.config);
+  auto checkpoint = latest_checkpoint(session.store.path(), *run);
+  if (!checkpoint) {
+    if (!session.writes) return 0;  // rank 0 clears the earlier attempt's rows and folders
+    if (int removed = remove_foreign_checkpoints(session.store.path(), *run))
+      session.message("removed " + std::to_string(removed) + " checkpoint folder(s) not written by this run");
+    if (run->last_step >= 0) session.message("no checkpoint to resume from: restarting at step 0", "warning");
+    session.store.delete_rows_after_step(session.run_id, -1);
+    return 0;
+  }
+  auto fields = differing_config_fields(checkpoint->meta.value("config", nlohmann::json::object()), resolved);
+  if (!fields.empty()) {
+    std::string list;
+    for (const auto& field : fields) list += (list.empty() ? "" : ", ") + field;
+    throw ResumeError(checkpoint->dir + "/checkpoint.json: written with another config (differs at " + list + ")");
+  }
+  auto started = Clock::now();
+  const int64_t step = load_resumable_state(checkpoint->dir, session.resumable(), resolved["encoder"]);
+  if (session.writes) session.store.delete_rows_after_step(session.run_id, step);
+  outcome.resumed_from_step = step;
+  outcome.skipped_batches = session.faults.total_skips;
+  session.message("resumed from " + checkpoint->dir + " after step " + std::to_string(step) + " (state loaded in " +
+                  std::to_string(std::chrono::duration<double>(Clock::now() - started).count()) + " s)");
+  return step + 1;
+}
+
+void write_checkpoint(TrainingSession& session, int64_t step, ScalarWriter& writer, bool final) {
+  writer.flush();  // every row up to `step` is committed before the checkpoint that vouches for it
+  auto run = session.store.find_run(session.run_id);
+  const nlohmann::json identity = run_identity(*run);
+  const nlohmann::json config = to_json(session.config);
+  auto started = Clock::now();
+  const std::string dir = commit_checkpoint(
+      session.store.path(), session.run_id, final ? "final" : "step-" + std::to_string(step + 1),
+      [&](const std::string& temp) { save_resumable_state(temp, session.resumable(), step, config, identity); },
+      session.config.checkpoint.keep);
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  writer.add("checkpoint_seconds", step, seconds);
+  session.store.log_event(session.run_id, "info", "checkpoint written to " + dir);
+}
+
+// The nonfinite policy: stop at once, or skip and count (failing after too many in a row).
+void apply_nonfinite_policy(TrainingSession& session, const StepResult& result, int64_t step, ScalarWriter& writer) {
+  FaultCounters& faults = session.faults;
+  if (result.applied || result.overflowed) {
+    if (result.applied) faults.consecutive_skips = 0;
+    return;
+  }
+  const std::string where = result.skip_reason + " at step " + std::to_string(step);
+  if (session.config.nonfinite == "stop")
+    throw TrainingFault(where + " (lower the learning rate or the temperature, or set \"nonfinite\": \"skip\")");
+  ++faults.consecutive_skips;
+  ++faults.total_skips;
+  writer.add("skipped_batches", step, static_cast<double>(faults.total_skips));
+  session.message(where + ": batch skipped (" + std::to_string(faults.total_skips) + " so far)", "warning");
+  if (faults.consecutive_skips >= session.config.max_consecutive_skips)
+    throw TrainingFault(where + ": " + std::to_string(faults.consecutive_skips) +
+                        " batches in a row were skipped (max_consecutive_skips); lower the learning rate");
+}
+
+// The run's config names the world size it was created for (the studio shows it); a group of
+// another size would train something else.
+void check_world_size(const TrainConfig& config, int64_t run_id, const dist::DistributedContext* distributed) {
+  const int64_t joined = distributed ? distributed->world_size() : 1;
+  if (joined == config.distributed.world_size) return;
+  throw util::ConfigError("run " + std::to_string(run_id) + " config: field 'distributed.world_size' is " +
+                          std::to_string(config.distributed.world_size) + " but " + std::to_string(joined) +
+                          " process(es) train it; create the run with --set distributed.world_size=" +
+                          std::to_string(joined) + " (or start it with `multipos train --run ID` alone, which "
+                          "starts as many local processes as the config names)");
+}
+
+// One GPU per rank on a machine: LOCAL_RANK picks it, unless the config names one ("cuda:1").
+at::Device training_device(const TrainConfig& config, const dist::DistributedContext* distributed) {
+  at::Device device = model::preferred_device(config.device);
+  if (distributed && device.is_cuda() && config.device.find(':') == std::string::npos)
+    device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(distributed->options().local_rank));
+  return device;
+}
+
+// A stop request seen by any rank stops every rank at the same step: a rank leaving alone would
+// leave the others waiting in a collective.
+bool stop_requested(TrainingSession& session) {
+  bool stop = session.hooks.should_stop && session.hooks.should_stop();
+  if (!session.distributed) return stop;
+  at::Tensor flag = at::full({1}, stop ? 1.0 : 0.0, at::kFloat);
+  session.distributed->all_reduce_max_(flag);
+  return flag.item<float>() > 0;
+}
+
 }  // namespace
 
-TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_t run_id, const TrainHooks& hooks) {
-  auto message = [&](const std::string& text) {
-    store.log_event(run_id, "info", text);
-    if (hooks.on_message) hooks.on_message(text);
-  };
+TrainingSession::TrainingSession(const TrainConfig& config_, store::RunStore& store_, int64_t run_id_,
+                                 const TrainHooks& hooks_, dist::DistributedContext* distributed_)
+    : config(config_),
+      store(store_),
+      run_id(run_id_),
+      hooks(hooks_),
+      distributed(distributed_),
+      writes(distributed_ == nullptr || distributed_->is_main()),
+      batch_rng(config_.seed * 7919 + 17) {
   configure_threads(config.threads);
-  at::manual_seed(config.seed);
-  store.mark_started(run_id, getpid(), host_name());  // first heartbeat before the slow loading
-
-  data::Dataset dataset = load_training_dataset(config.dataset, "run " + std::to_string(run_id) + " config");
-  std::shared_ptr<model::Encoder> encoder =
-      model::make_encoder(util::ConfigReader(config.encoder, "run config", "encoder"), config.seed);
-  encoder->move_to(model::preferred_device(config.device));
+  at::manual_seed(config.seed);  // the same on every rank: identical initial weights
+  if (writes) store.mark_started(run_id, worker_pid(), host_name());  // first heartbeat before the slow loading
+  const std::string source = "run " + std::to_string(run_id) + " config";
+  dataset = load_training_dataset(config.dataset, source);
+  encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
+  encoder->move_to(training_device(config, distributed));
+  check_precision(config, encoder->device());
   encoder->train();
-  torch::optim::AdamW optimizer(encoder->parameters(),
-                                torch::optim::AdamWOptions(config.optimizer.lr).weight_decay(config.optimizer.weight_decay));
-
-  const auto candidates = make_candidates(dataset);
+  build_optimizer(*this, source);
+  candidates = make_candidates(dataset);
   const auto num_passages = static_cast<int64_t>(dataset.num_passages());
   objectives::BatchOptions batch_options;
   batch_options.group_size = config.batch.group_size;
   batch_options.max_positives = config.batch.max_positives;
   batch_options.seed = config.seed;
   batch_options.label_source_names = dataset.label_sources;
-  objectives::BatchBuilder builder(config.objective, batch_options, [num_passages](std::mt19937_64& rng) {
+  builder = std::make_unique<objectives::BatchBuilder>(config.objective, batch_options, [num_passages](std::mt19937_64& rng) {
     return static_cast<int64_t>(rng() % static_cast<uint64_t>(num_passages));
   });
-  QuerySampler sampler(dataset.train_queries, config.seed);
-  std::mt19937_64 batch_rng(config.seed * 7919 + 17);
-  ProbeSet probes = make_probe_set(dataset, candidates, config.probe, config.seed);
+  sampler = std::make_unique<QuerySampler>(dataset.train_queries, config.seed);
+  probes = make_probe_set(dataset, candidates, config.probe, config.seed);
+}
 
-  store.heartbeat(run_id);
-  for (const auto& note : dataset.notes) message(note);  // lenient-load skips, regime and noise reports
-  message("training " + config.objective.name + " on " + dataset.name + " (" + std::to_string(dataset.train_queries.size()) +
-          " training queries, " + std::to_string(num_passages) + " passages) on " + encoder->device().str());
-  ScalarWriter writer(store, run_id, config.flush_every);
+void TrainingSession::message(const std::string& text, const std::string& level) {
+  if (!writes) return;
+  store.log_event(run_id, level, text);
+  if (hooks.on_message) hooks.on_message(level == "info" ? text : level + ": " + text);
+}
+
+void build_optimizer(TrainingSession& session, const std::string& source) {
+  std::vector<model::ParameterGroup> groups = session.encoder->parameter_groups();
+  const auto& options = session.config.optimizer;
+  const nlohmann::json optimizer_json = to_json(session.config)["optimizer"];
+  std::string known;
+  for (const auto& group : groups) known += (known.empty() ? "" : ", ") + group.name;
+  for (const auto& [name, factor] : options.lr_multipliers) {
+    bool found = std::any_of(groups.begin(), groups.end(), [&](const auto& group) { return group.name == name; });
+    if (!found)
+      util::ConfigReader(optimizer_json, source, "optimizer.lr_multipliers")
+          .fail(name, "no parameter group of that name in the " + session.encoder->kind() + " encoder (it has: " +
+                          known + ")");
+  }
+  std::vector<torch::optim::OptimizerParamGroup> param_groups;
+  for (const auto& group : groups) {
+    auto found = options.lr_multipliers.find(group.name);
+    session.lr_multipliers.push_back(found == options.lr_multipliers.end() ? 1.0 : found->second);
+    param_groups.emplace_back(group.parameters, std::make_unique<torch::optim::AdamWOptions>(
+                                                    torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay)));
+  }
+  session.optimizer = std::make_unique<torch::optim::AdamW>(
+      std::move(param_groups), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+}
+
+TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
+                       dist::DistributedContext* distributed) {
+  check_world_size(config, run_id, distributed);
+  TrainingSession session(config, store, run_id, hooks, distributed);
   TrainOutcome outcome;
-  const bool cosine = config.objective.similarity == "cosine";
+  const int64_t first_step = resume_or_start(session, outcome);
+  if (distributed)  // same config (a hash would say less) and same resume point on every rank
+    distributed->check_same("run " + std::to_string(run_id) + " config",
+                            {{"config", to_json(config)}, {"first_step", first_step}});
+  if (session.writes) store.heartbeat(run_id);
+  for (const auto& note : session.dataset.notes) session.message(note);  // lenient-load skips, regime reports
+  session.message("training " + config.objective.name + " on " + session.dataset.name + " (" +
+                  std::to_string(session.dataset.train_queries.size()) + " training queries, " +
+                  std::to_string(session.dataset.num_passages()) + " passages) on " + session.encoder->device().str() +
+                  (distributed ? " x " + std::to_string(distributed->world_size()) + " processes (" +
+                                     distributed->backend() + ")"
+                               : std::string()));
+  ScalarWriter writer(store, run_id, config.flush_every, session.writes);
   std::deque<std::pair<Clock::time_point, int64_t>> recent;  // (time, examples) for throughput
-  auto started = Clock::now();
-  int64_t examples_seen = 0;
+  int64_t examples_seen = 0, last_checkpoint_step = first_step - 1;
+  outcome.steps_done = first_step;
 
-  for (int64_t step = 0; step < config.steps; ++step) {
-    if (hooks.should_stop && hooks.should_stop()) {
+  for (int64_t step = first_step; step < config.steps; ++step) {
+    if (stop_requested(session)) {
       outcome.stopped_early = true;
-      if (config.checkpoint.at_end && step > 0) {  // a stopped run keeps what it learned
-        const std::string dir = checkpoint_dir(store.path(), run_id, "final");
-        model::save_checkpoint(*encoder, dir, step - 1, to_json(config));
-        store.log_event(run_id, "info", "checkpoint written to " + dir + " on stop");
+      if (session.writes && step > 0 && last_checkpoint_step != step - 1) {  // a stopped run resumes from here
+        write_checkpoint(session, step - 1, writer, false);
+        session.message("checkpoint written on stop after step " + std::to_string(step - 1));
       }
       break;
     }
-    double lr = scheduled_lr(config.optimizer.lr, step, config.steps, config.optimizer.warmup_steps, config.optimizer.schedule);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const double lr = scheduled_lr(config.optimizer.lr, step, config.steps, config.optimizer.warmup_steps,
+                                   config.optimizer.schedule);
+    StepResult result = run_train_step(session, step, lr, writer);
+    apply_nonfinite_policy(session, result, step, writer);
 
-    std::vector<int32_t> query_indices = sampler.next(config.batch.queries);
-    std::vector<objectives::QueryCandidates> batch_queries;
-    std::vector<std::string> query_texts;
-    for (int32_t q : query_indices) {
-      batch_queries.push_back(candidates[q]);
-      query_texts.push_back(dataset.query_texts[q]);
-    }
-    objectives::Batch batch = builder.build(batch_queries, sampler.epoch(), batch_rng);
-    for (const auto& warning : batch.layout.warnings) {
-      store.log_event(run_id, "warning", warning);
-      if (hooks.on_message) hooks.on_message("warning: " + warning);
-    }
-
-    at::Tensor queries = encoder->encode(query_texts, model::TextRole::query);
-    at::Tensor passages = encoder->encode(texts_of(dataset.passage_texts, batch.passage_ids), model::TextRole::passage);
-    at::Tensor similarities = objectives::similarity_matrix(queries, passages, config.objective);
-    objectives::ScoreMasks masks = objectives::make_score_masks(batch.layout, similarities.scalar_type());
-    // Listwise objectives have no closed form: keep autograd's dL/dS for the diagnostics instead
-    // of running a second backward pass; the others reuse the loss's row normalisers.
-    const bool autograd_diagnostics = !objectives::has_closed_form_gradient(config.objective.name);
-    if (autograd_diagnostics && config.diagnostics) similarities.retain_grad();
-    objectives::RowNormalisers normalisers;
-    at::Tensor loss = objectives::objective_loss(similarities, masks, config.objective, &normalisers);
-    double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value))
-      throw TrainingFault("loss became " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
-                          std::to_string(step) + " (lower the learning rate or the temperature)");
-    optimizer.zero_grad();
-    loss.backward();
-    if (config.optimizer.clip_norm > 0) torch::nn::utils::clip_grad_norm_(encoder->parameters(), config.optimizer.clip_norm);
-    optimizer.step();
-
-    examples_seen += static_cast<int64_t>(query_indices.size());
+    examples_seen += result.examples;
     auto now = Clock::now();
     recent.emplace_back(now, examples_seen);
     while (recent.size() > 20) recent.pop_front();
     double window = std::chrono::duration<double>(now - recent.front().first).count();
-    double throughput = window > 0 ? static_cast<double>(examples_seen - recent.front().second) / window
-                                   : static_cast<double>(examples_seen) / std::max(1e-9, std::chrono::duration<double>(now - started).count());
+    double throughput = window > 0 ? static_cast<double>(examples_seen - recent.front().second) / window : 0;
 
-    writer.add("loss", step, loss_value);
+    if (std::isfinite(result.loss)) writer.add("loss", step, result.loss);
     writer.add("lr", step, lr);
     writer.add("examples_per_s", step, throughput);
-    writer.add("epoch", step, sampler.epoch_progress());
-    if (config.diagnostics) {
-      at::Tensor gradient = autograd_diagnostics ? similarities.grad() : at::Tensor();
-      record_in_batch_diagnostics(similarities.detach(), gradient, normalisers, masks, batch.layout, config.objective,
-                                  step, writer);
-    }
+    writer.add("epoch", step, session.sampler->epoch_progress());
 
-    if (config.probe.every > 0 && (step % config.probe.every == 0 || step + 1 == config.steps))
-      store.append_probe_rows(run_id, run_probes(probes, *encoder, dataset, config.objective, step, writer));
-    bool last = step + 1 == config.steps;
-    if ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end))
-      record_evaluation(evaluate_encoder(*encoder, dataset, config.eval.split, cosine), config.eval.split, step, store,
-                        run_id, writer);
+    const bool last = step + 1 == config.steps;
+    if (session.writes && config.probe.every > 0 && (step % config.probe.every == 0 || last))
+      store.append_probe_rows(run_id, run_probes(session.probes, *session.encoder, session.dataset, config.objective,
+                                                 step, writer));
+    if (session.writes &&
+        ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end)))
+      record_evaluation(session, step, writer);
     if ((config.checkpoint.every > 0 && (step + 1) % config.checkpoint.every == 0) || (last && config.checkpoint.at_end)) {
-      const std::string dir = checkpoint_dir(store.path(), run_id, last ? "final" : "step-" + std::to_string(step + 1));
-      model::save_checkpoint(*encoder, dir, step, to_json(config));
-      store.log_event(run_id, "info", "checkpoint written to " + dir);
+      if (session.writes) write_checkpoint(session, step, writer, last);
+      last_checkpoint_step = step;
     }
     writer.end_step(step);
 
     outcome.steps_done = step + 1;
-    outcome.final_loss = loss_value;
+    if (std::isfinite(result.loss)) outcome.final_loss = result.loss;
+    outcome.skipped_batches = session.faults.total_skips;
     if (hooks.on_progress && (step % config.print_every == 0 || last)) {
-      StepProgress progress{step, config.steps, loss_value, throughput, 0};
-      progress.eta_seconds = throughput > 0 ? static_cast<double>((config.steps - step - 1) * config.batch.queries) / throughput : 0;
+      StepProgress progress{step, config.steps, result.loss, throughput, 0};
+      progress.eta_seconds =
+          throughput > 0 ? static_cast<double>((config.steps - step - 1) * config.batch.queries) / throughput : 0;
       hooks.on_progress(progress);
     }
   }
   writer.flush();
-  store.mark_finished(run_id, outcome.stopped_early ? store::RunStatus::stopped : store::RunStatus::finished);
-  message(std::string(outcome.stopped_early ? "stopped" : "finished") + " after " + std::to_string(outcome.steps_done) + " steps");
+  if (session.writes)
+    store.mark_finished(run_id, outcome.stopped_early ? store::RunStatus::stopped : store::RunStatus::finished);
+  session.message(std::string(outcome.stopped_early ? "stopped" : "finished") + " after " +
+                  std::to_string(outcome.steps_done) + " steps");
   return outcome;
 }
 

@@ -32,6 +32,9 @@ class Rng {
   }
   template <typename T>
   const T& pick(const std::vector<T>& items) { return items[below(items.size())]; }
+  // The whole generator state, so a resumed run continues the same sequence.
+  uint64_t state() const { return state_; }
+  void set_state(uint64_t state) { state_ = state; }
 
  private:
   uint64_t state_;

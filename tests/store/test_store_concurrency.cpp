@@ -46,7 +46,7 @@ TEST(RunStoreConcurrency, WriterProcessesAndAPollingReaderLoseNothing) {
   std::vector<int64_t> run_ids;
   {
     RunStore setup(path);
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 4; ++i) {  // four writer processes at once
       multipos::store::NewRun run;
       run.name = "writer" + std::to_string(i);
       run.objective = "infonce";

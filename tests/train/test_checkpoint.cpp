@@ -71,7 +71,7 @@ TEST(Safetensors, TruncatedAndForeignFilesNameTheFileAndTensor) {
     EXPECT_NE(std::string(error.what()).find("tensor 'w'"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("t.safetensors"), std::string::npos) << error.what();
   }
-  write_raw(dir.file("i.safetensors"), R"({"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::vector<unsigned char>(8));
+  write_raw(dir.file("i.safetensors"), R"({"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", std::vector<unsigned char>(8));
   EXPECT_THROW(read_safetensors(dir.file("i.safetensors")), SafetensorsError);
   std::ofstream(dir.file("junk.safetensors")) << "not a tensor file";
   EXPECT_THROW(read_safetensors(dir.file("junk.safetensors")), SafetensorsError);

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/support/png_image.hpp"
@@ -67,6 +69,7 @@ TEST_F(StudioTabScreenshots, Curves) { shoot("curves"); }
 TEST_F(StudioTabScreenshots, ProbabilityMass) { shoot("mass"); }
 TEST_F(StudioTabScreenshots, GradientAllocation) { shoot("gradient"); }
 TEST_F(StudioTabScreenshots, QueryInspector) { shoot("inspector"); }
+TEST_F(StudioTabScreenshots, Dataset) { shoot("dataset"); }
 
 TEST(StudioTabOption, UnknownTabIsAUsageError) {
   const std::string command = std::string("\"") + MULTIPOS_BINARY + "\" studio --tab nope 2>&1";
@@ -78,4 +81,36 @@ TEST(StudioTabOption, UnknownTabIsAUsageError) {
   const int status = pclose(pipe);
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_NE(output.find("--tab"), std::string::npos) << output;
+}
+
+// Three seeds of one config: the Curves tab with seed bands on the epoch axis, set through the
+// settings file the studio reads (--settings), as a user's saved session would.
+TEST(StudioSeedBandScreenshot, MeanAndMinMaxBandOverSeedsOnTheEpochAxis) {
+  const std::string xvfb_run = MULTIPOS_XVFB_RUN;
+  if (xvfb_run.empty()) GTEST_SKIP() << "xvfb-run not found: install the xvfb package";
+  TempDir dir;
+  const std::string db = dir.file("runs.sqlite");
+  for (int seed = 1; seed <= 3; ++seed) {
+    const std::string command = std::string("\"") + MULTIPOS_BINARY + "\" train --config \"" + MULTIPOS_SOURCE_DIR +
+                                "/assets/presets/quick.json\" --db \"" + db + "\" --objective jointlh --group seeds --steps 40 --seed " +
+                                std::to_string(seed) + " > \"" + dir.file("train.txt") + "\" 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << "see " << dir.file("train.txt");
+  }
+  const std::string settings = dir.file("studio.json");
+  std::ofstream(settings) << R"({"seed_bands": true, "x_axis": "epoch", "smoothing": 0.3, "tab": "curves"})";
+  const std::string png = dir.file("bands.png");
+  const std::string command = xvfb_run + " -a -s \"-screen 0 1600x1000x24\" \"" + MULTIPOS_BINARY + "\" studio --db \"" +
+                              db + "\" --settings \"" + settings + "\" --screenshot \"" + png +
+                              "\" --frames 12 --width 1600 --height 1000 > \"" + dir.file("studio.txt") + "\" 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::error_code ignored;
+  std::filesystem::copy_file(png, "studio_tab_curves_seed_bands.png", std::filesystem::copy_options::overwrite_existing,
+                             ignored);
+  const multipos::testing::PngImage image(png);
+  ASSERT_NE(image.pixels, nullptr) << "cannot read " << png;
+  EXPECT_GT(image.distinct_colors(), 300u);
+  // The studio kept (rewrote) the settings it was given: the file is still valid JSON with them.
+  std::ifstream in(settings);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"x_axis\": \"epoch\""), std::string::npos) << text;
 }

@@ -109,10 +109,13 @@ const LinePlot::SeriesCache& LinePlot::bounds_of(std::size_t index, const PlotSe
   cache.y_lo = std::numeric_limits<double>::infinity();
   cache.y_hi = -cache.y_lo;
   for (std::size_t i = 0; i < series.count; ++i) {
-    const double y = to_plot_y(series.ys[i]);
-    if (!std::isfinite(y)) continue;
-    cache.y_lo = std::min(cache.y_lo, y);
-    cache.y_hi = std::max(cache.y_hi, y);
+    for (const double* values : {series.ys, series.band_lo, series.band_hi}) {
+      if (!values) continue;
+      const double y = to_plot_y(values[i]);
+      if (!std::isfinite(y)) continue;
+      cache.y_lo = std::min(cache.y_lo, y);
+      cache.y_hi = std::max(cache.y_hi, y);
+    }
   }
   cache.has_bounds = true;
   cache.bounds_log_y = log_y_;
@@ -207,11 +210,31 @@ void LinePlot::draw_grid(const Frame& frame, ImDrawList& draw) const {
   draw.AddText(ImVec2(frame.plot_min.x, frame.outer_min.y), text, y_title.c_str());
 }
 
+void LinePlot::draw_band(const Frame& frame, ImDrawList& draw, const PlotSeries& s) const {
+  // One trapezoid per visible segment (always convex: vertical sides, lo <= hi).
+  const std::size_t first = static_cast<std::size_t>(std::lower_bound(s.xs, s.xs + s.count, frame.x.min) - s.xs);
+  const std::size_t begin = first > 0 ? first - 1 : 0;
+  for (std::size_t i = begin; i + 1 < s.count; ++i) {
+    if (s.xs[i] > frame.x.max) break;
+    const double lo0 = to_plot_y(s.band_lo[i]), hi0 = to_plot_y(s.band_hi[i]);
+    const double lo1 = to_plot_y(s.band_lo[i + 1]), hi1 = to_plot_y(s.band_hi[i + 1]);
+    if (!std::isfinite(lo0) || !std::isfinite(hi0) || !std::isfinite(lo1) || !std::isfinite(hi1)) continue;
+    auto clamp_y = [&](double y) {
+      return std::clamp(frame.px_y(y), frame.plot_min.y - 1e4f, frame.plot_max.y + 1e4f);
+    };
+    const float x0 = std::clamp(frame.px_x(s.xs[i]), frame.plot_min.x - 1e4f, frame.plot_max.x + 1e4f);
+    const float x1 = std::clamp(frame.px_x(s.xs[i + 1]), frame.plot_min.x - 1e4f, frame.plot_max.x + 1e4f);
+    draw.AddQuadFilled(ImVec2(x0, clamp_y(hi0)), ImVec2(x1, clamp_y(hi1)), ImVec2(x1, clamp_y(lo1)),
+                       ImVec2(x0, clamp_y(lo0)), s.band_color);
+  }
+}
+
 void LinePlot::draw_series(const Frame& frame, ImDrawList& draw,
                            const std::vector<PlotSeries>& series) {
   for (std::size_t index = 0; index < series.size(); ++index) {
     const PlotSeries& s = series[index];
     if (s.count == 0) continue;
+    if (s.band_lo && s.band_hi) draw_band(frame, draw, s);
     const std::vector<PlotPoint>& points = decimated(index, s, frame);
     screen_points_.clear();
     // Min and max survive log10 (monotonic), so decimating raw values then mapping is exact.

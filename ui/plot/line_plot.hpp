@@ -28,6 +28,11 @@ struct PlotSeries {
   // Change it whenever the data behind xs/ys changes in place; with the pointers and count it keys
   // the per-series caches (bounds, decimation) that keep idle frames O(pixels), not O(points).
   uint64_t version = 0;
+  // Optional band drawn filled behind the line (e.g. min-max over seeds), parallel to xs. Not
+  // decimated: keep such series to a few thousand points.
+  const double* band_lo = nullptr;
+  const double* band_hi = nullptr;
+  ImU32 band_color = 0;
 };
 
 class LinePlot {
@@ -77,6 +82,7 @@ class LinePlot {
   void handle_input(const Frame& frame);
   void draw_grid(const Frame& frame, ImDrawList& draw) const;
   void draw_series(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series);
+  void draw_band(const Frame& frame, ImDrawList& draw, const PlotSeries& series) const;
   void draw_hover(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series) const;
   void draw_legend(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series) const;
   double to_plot_y(double value) const;    // data value -> axis units (log10 when log_y)

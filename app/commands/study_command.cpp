@@ -1,0 +1,294 @@
+// `multipos study`: plans the robustness grid of a study (objectives x label regimes x noise rates
+// x seeds on one dataset), queues one run per cell plus the BM25 and untrained baselines, trains
+// them through the scheduler, and writes the report when they finish. Started again with the same
+// grid it continues: finished runs are reused, stopped or failed ones resume from their checkpoint.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "app/commands/cli_args.hpp"
+#include "app/commands/commands.hpp"
+#include "app/commands/run_creation.hpp"
+#include "core/data/dataset_factory.hpp"
+#include "core/objectives/config.hpp"
+#include "core/runs/process.hpp"
+#include "core/runs/scheduler.hpp"
+#include "core/runs/worker_launcher.hpp"
+#include "core/store/run_store.hpp"
+#include "core/study/study_report.hpp"
+#include "core/study/study_spec.hpp"
+#include "core/study/study_summary.hpp"
+#include "core/train/baseline.hpp"
+#include "core/train/train_config.hpp"
+#include "core/util/assets.hpp"
+#include "core/util/config_reader.hpp"
+
+namespace multipos::app {
+
+namespace {
+
+const char* kUsage =
+    "usage: multipos study --db FILE [--preset quick|wordnet|FILE.json] [--dataset synthetic|wordnet|PATH]\n"
+    "                      [--objectives all|a,b,...] [--regimes llm_dense,mixed] [--noise 0,0.1,0.2,0.4]\n"
+    "                      [--seeds N] [--steps N] [--set key.path=JSON ...] [--name NAME]\n"
+    "                      [--max-concurrent N] [--detach] [--report-only]\n"
+    "  Plans one run per (regime, noise rate, seed, objective) from the preset's base config, plus a BM25\n"
+    "  run and an untrained-encoder run per seed, trains them and writes FILE.studies/NAME/report.md with\n"
+    "  figures. Run it again to continue an interrupted study (finished runs are reused).\n"
+    "  --detach        run the whole study in the background (log in FILE.studies/NAME/study.log)\n"
+    "  --report-only   write the report from what has finished so far, start nothing\n";
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+void say(const std::string& text) {
+  std::printf("%s\n", text.c_str());
+  std::fflush(stdout);
+}
+
+std::vector<double> rate_list(const std::string& text) {
+  std::vector<double> rates;
+  for (const auto& item : split_list(text)) {
+    char* end = nullptr;
+    double value = std::strtod(item.c_str(), &end);
+    if (end == item.c_str() || *end != '\0') throw UsageError("--noise: '" + item + "' is not a number");
+    rates.push_back(value);
+  }
+  return rates;
+}
+
+// A preset name from assets/studies/, or a file.
+std::pair<nlohmann::json, std::string> load_preset(const std::string& preset) {
+  std::string file = preset;
+  if (!std::filesystem::exists(file)) {
+    const std::string assets = util::find_assets_dir("", runs::current_executable());
+    file = assets.empty() ? "" : assets + "/studies/" + preset + ".json";
+    if (file.empty() || !std::filesystem::exists(file))
+      throw UsageError("--preset: no study preset '" + preset + "' (looked for assets/studies/" + preset +
+                       ".json) and no such file");
+  }
+  return {util::ConfigReader::load_file(file), file};
+}
+
+template <typename T>
+std::vector<T> preset_list(const nlohmann::json& preset, const char* key, const std::string& source) {
+  try {
+    return preset.at(key).get<std::vector<T>>();
+  } catch (const nlohmann::json::exception&) {
+    throw util::ConfigError(source + ": field '" + key + "': expected a list");
+  }
+}
+
+std::vector<std::string> objective_names(const std::string& text) {
+  return text == "all" ? objectives::objective_names() : split_list(text);
+}
+
+// Preset first, then the command line's choices over it.
+study::StudySpec resolve_spec(const CliArgs& cli, int& max_concurrent) {
+  auto [preset, source] = load_preset(cli.get_or("preset", "quick"));
+  util::ConfigReader reader(preset, source);
+  reader.reject_unknown({"about", "objectives", "regimes", "noise_rates", "seeds", "max_concurrent", "base_config"});
+  if (!preset.contains("base_config") || !preset["base_config"].is_object()) reader.fail("base_config", "expected the run config object");
+  study::StudySpec spec;
+  spec.base_config = preset["base_config"];
+  if (auto list = cli.get("objectives"))
+    spec.objectives = objective_names(*list);
+  else if (preset.contains("objectives") && preset["objectives"].is_array())
+    spec.objectives = preset_list<std::string>(preset, "objectives", source);
+  else
+    spec.objectives = objective_names(reader.text("objectives", "all"));
+  spec.regimes = cli.get("regimes") ? split_list(*cli.get("regimes")) : preset_list<std::string>(preset, "regimes", source);
+  spec.noise_rates = cli.get("noise") ? rate_list(*cli.get("noise")) : preset_list<double>(preset, "noise_rates", source);
+  const int64_t seeds = cli.integer("seeds", reader.integer("seeds", 3, 1, 1000));
+  if (seeds < 1) throw UsageError("--seeds must be at least 1");
+  for (int64_t seed = 1; seed <= seeds; ++seed) spec.seeds.push_back(static_cast<uint64_t>(seed));
+  max_concurrent = static_cast<int>(cli.integer("max-concurrent", reader.integer("max_concurrent", 1, 1, 64)));
+  if (max_concurrent < 1) throw UsageError("--max-concurrent must be at least 1");
+
+  if (auto dataset = cli.get("dataset")) {
+    nlohmann::json spec_json = data::dataset_spec_for(*dataset);
+    if (spec_json.value("kind", "") == "synthetic" && spec.base_config["dataset"].value("kind", "") == "synthetic")
+      spec_json = spec.base_config["dataset"];
+    spec.base_config["dataset"] = spec_json;
+  }
+  if (cli.get("steps")) spec.base_config["steps"] = cli.integer("steps", 0);
+  for (const auto& assignment : cli.get_all("set")) apply_config_override(spec.base_config, assignment);
+  std::string dataset_kind = spec.base_config["dataset"].value("kind", "synthetic");
+  std::string preset_name = std::filesystem::path(source).stem().string();
+  spec.name = cli.get_or("name", preset_name + (cli.get("dataset") ? "-" + std::filesystem::path(*cli.get("dataset")).filename().string() : ""));
+  return study::study_spec_from_json(study::to_json(spec), "study " + spec.name);
+}
+
+// Every planned config must parse before anything is created; the dataset must load.
+void validate(const study::StudySpec& spec) {
+  for (const auto& planned : study::plan_study(spec))
+    train::train_config_from_json(planned.config, "study " + spec.name + " (" + planned.cell.key() + ")");
+  for (uint64_t seed : spec.seeds)
+    train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name + " (baseline)");
+  auto first = study::plan_study(spec).front().config;
+  data::load_dataset(first["dataset"], "study " + spec.name + " dataset");
+}
+
+study::StudyState open_state(const study::StudySpec& spec, const std::string& directory) {
+  if (!std::filesystem::exists(study::study_state_path(directory))) return study::StudyState{spec, {}, 0, {}};
+  study::StudyState state = study::load_study_state(directory);
+  auto differences = study::differing_fields(state.spec, spec);
+  if (!differences.empty()) {
+    std::string fields;
+    for (const auto& field : differences) fields += (fields.empty() ? "" : ", ") + field;
+    throw UsageError("study '" + spec.name + "' already exists in " + directory + " with another grid (differs in: " +
+                     fields + "); pass --name to start a new study, or repeat the original options to continue it");
+  }
+  return state;
+}
+
+// Creates, keeps or resumes the run of each planned cell; returns how many were (re)queued.
+int queue_runs(const study::StudySpec& spec, study::StudyState& state, store::RunStore& store, const std::string& directory) {
+  int queued = 0;
+  for (const auto& planned : study::plan_study(spec)) {
+    const std::string key = planned.cell.key();
+    auto known = state.runs.count(key) ? store.find_run(state.runs[key]) : std::nullopt;
+    if (known && (known->status == "finished" || known->status == "running" || known->status == "queued")) continue;
+    if (known) {
+      try {
+        store.requeue(known->id);  // resumes from its last checkpoint
+        ++queued;
+        continue;
+      } catch (const std::exception& error) {
+        say("run " + std::to_string(known->id) + " (" + key + ") cannot resume (" + error.what() + "): starting it afresh");
+      }
+    }
+    train::TrainConfig config = train::train_config_from_json(planned.config, "study " + spec.name);
+    store::NewRun run;
+    run.name = config.name;
+    run.objective = config.objective.name;
+    run.dataset = train::dataset_label(config);
+    run.config_json = train::to_json(config).dump();
+    run.seed = static_cast<int64_t>(config.seed);
+    run.group_id = planned.group_id;
+    run.total_steps = config.steps;
+    state.runs[key] = store.create_run(run);
+    study::save_study_state(state, directory);  // after each run: an interruption leaves no unknown run
+    ++queued;
+  }
+  return queued;
+}
+
+void record_baselines(const study::StudySpec& spec, study::StudyState& state, store::RunStore& store,
+                      const std::string& directory) {
+  auto finished = [&](int64_t id) {
+    auto run = id > 0 ? store.find_run(id) : std::nullopt;
+    return run && run->status == "finished";
+  };
+  const std::string group = "study:" + spec.name;
+  if (!finished(state.bm25_run)) {
+    say("scoring the BM25 baseline");
+    state.bm25_run = train::record_bm25_baseline(
+        train::train_config_from_json(study::baseline_config(spec, spec.seeds.front()), "study " + spec.name), store, group);
+    study::save_study_state(state, directory);
+  }
+  for (uint64_t seed : spec.seeds) {
+    if (finished(state.untrained_runs[seed])) continue;
+    say("scoring the untrained encoder (seed " + std::to_string(seed) + ")");
+    state.untrained_runs[seed] = train::record_untrained_baseline(
+        train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name), store, group);
+    study::save_study_state(state, directory);
+  }
+}
+
+struct Progress {
+  int finished = 0, active = 0, failed = 0, total = 0;
+};
+
+Progress progress_of(const study::StudyState& state, const store::RunStore& store) {
+  Progress progress;
+  for (const auto& [key, id] : state.runs) {
+    auto run = store.find_run(id);
+    ++progress.total;
+    if (!run) continue;
+    if (run->status == "finished") ++progress.finished;
+    else if (run->status == "queued" || run->status == "running") ++progress.active;
+    else ++progress.failed;
+  }
+  return progress;
+}
+
+// Ticks the scheduler until no run of the study is queued or running; false when interrupted.
+bool train_study(const std::string& database, const study::StudyState& state, int max_concurrent) {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  store::RunStore store(database);
+  runs::WorkerLauncher launcher(runs::current_executable(), database);
+  runs::Scheduler scheduler(launcher, {max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds});
+  int last_finished = -1;
+  while (!g_interrupted) {
+    runs::TickReport report = scheduler.tick(store);
+    for (const auto& failed : report.failed) say("run " + std::to_string(failed.run_id) + " failed: " + failed.reason);
+    Progress progress = progress_of(state, store);
+    if (progress.finished != last_finished) {
+      say("study: " + std::to_string(progress.finished) + "/" + std::to_string(progress.total) + " runs finished, " +
+          std::to_string(progress.active) + " queued or running, " + std::to_string(progress.failed) + " failed or stopped");
+      last_finished = progress.finished;
+    }
+    if (progress.active == 0 && launcher.live_children() == 0) return true;
+    for (int slice = 0; slice < 5 && !g_interrupted; ++slice) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+int write_report(const std::string& database, const std::string& directory) {
+  study::StudyState state = study::load_study_state(directory);
+  store::RunStore store(database, store::RunStore::Mode::read_only);
+  study::StudyResults results = study::collect_results(state, store);
+  const std::string report = study::write_study_report(results, directory, database);
+  say("report: " + report);
+  for (const auto& sentence : study::summarize(results).sentences) say("  - " + sentence);
+  return results.failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int study_command(const std::vector<std::string>& args) {
+  CliArgs cli(args, {"db", "preset", "dataset", "objectives", "regimes", "noise", "seeds", "steps", "set", "name", "max-concurrent"},
+              {"detach", "report-only", "help"});
+  if (cli.has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const std::string database = std::filesystem::absolute(cli.get_or("db", default_database_path())).lexically_normal().string();
+  int max_concurrent = 1;
+  study::StudySpec spec = resolve_spec(cli, max_concurrent);
+  const std::string directory = study::study_directory(database, spec.name);
+  if (cli.has("report-only")) return write_report(database, directory);
+  study::StudyState state = open_state(spec, directory);
+  validate(spec);
+  if (cli.has("detach")) {
+    std::vector<std::string> argv = {runs::current_executable(), "study"};
+    for (const auto& arg : args)
+      if (arg != "--detach") argv.push_back(arg);
+    pid_t pid = runs::spawn_detached(argv, directory + "/study.log");
+    say("study '" + spec.name + "' runs in the background (pid " + std::to_string(pid) + ", log " + directory +
+        "/study.log); its report will be " + directory + "/report.md");
+    return 0;
+  }
+  {
+    store::RunStore store(database);
+    const size_t planned = study::plan_study(spec).size();
+    const int queued = queue_runs(spec, state, store, directory);
+    say("study '" + spec.name + "': " + std::to_string(planned) + " runs planned, " + std::to_string(queued) +
+        " queued now, " + std::to_string(planned - static_cast<size_t>(queued)) + " reused");
+    record_baselines(spec, state, store, directory);
+    study::save_study_state(state, directory);
+  }
+  if (!train_study(database, state, max_concurrent)) {
+    say("study interrupted: running workers carry on; run the same command again to continue");
+    return 130;
+  }
+  return write_report(database, directory);
+}
+
+}  // namespace multipos::app

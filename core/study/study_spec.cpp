@@ -1,0 +1,197 @@
+#include "core/study/study_spec.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/util/config_reader.hpp"
+
+namespace multipos::study {
+
+namespace {
+
+template <typename T>
+std::vector<T> list_field(const nlohmann::json& json, const std::string& key, const std::string& source) {
+  if (!json.contains(key)) throw util::ConfigError(source + ": field '" + key + "': missing");
+  const auto& node = json.at(key);
+  if (!node.is_array() || node.empty())
+    throw util::ConfigError(source + ": field '" + key + "': expected a non-empty list");
+  std::vector<T> values;
+  for (size_t i = 0; i < node.size(); ++i) {
+    try {
+      values.push_back(node[i].get<T>());
+    } catch (const nlohmann::json::exception&) {
+      throw util::ConfigError(source + ": field '" + key + "[" + std::to_string(i) + "]': wrong type (" +
+                              node[i].dump() + ")");
+    }
+  }
+  return values;
+}
+
+void collect_differences(const nlohmann::json& a, const nlohmann::json& b, const std::string& path,
+                         std::vector<std::string>& out) {
+  if (a.is_object() && b.is_object()) {
+    std::set<std::string> keys;
+    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
+    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+    for (const auto& key : keys) {
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (!a.contains(key) || !b.contains(key))
+        out.push_back(child);
+      else
+        collect_differences(a.at(key), b.at(key), child, out);
+    }
+    return;
+  }
+  if (a != b) out.push_back(path);
+}
+
+// Keeps the base config's own fields of an object option ("regime", "noise") and sets ours.
+nlohmann::json merged_object(const nlohmann::json& base, const char* key, const nlohmann::json& fields) {
+  nlohmann::json result = base.contains(key) && base.at(key).is_object() ? base.at(key) : nlohmann::json::object();
+  result.update(fields);
+  return result;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const StudySpec& spec) {
+  return {{"name", spec.name},           {"base_config", spec.base_config}, {"objectives", spec.objectives},
+          {"regimes", spec.regimes},     {"noise_rates", spec.noise_rates}, {"seeds", spec.seeds},
+          {"split", spec.split}};
+}
+
+StudySpec study_spec_from_json(const nlohmann::json& json, const std::string& source) {
+  if (!json.is_object()) throw util::ConfigError(source + ": a study must be a JSON object");
+  util::ConfigReader reader(json, source);
+  reader.reject_unknown({"name", "base_config", "objectives", "regimes", "noise_rates", "seeds", "split"});
+  StudySpec spec;
+  spec.name = reader.text("name", "");
+  if (spec.name.empty() || spec.name.find('/') != std::string::npos)
+    reader.fail("name", "must be a non-empty name without '/'");
+  if (!json.contains("base_config") || !json.at("base_config").is_object())
+    reader.fail("base_config", "expected the run config object");
+  spec.base_config = json.at("base_config");
+  spec.objectives = list_field<std::string>(json, "objectives", source);
+  spec.regimes = list_field<std::string>(json, "regimes", source);
+  spec.noise_rates = list_field<double>(json, "noise_rates", source);
+  spec.seeds = list_field<uint64_t>(json, "seeds", source);
+  spec.split = reader.choice("split", "test", {"dev", "test"});
+  for (size_t i = 0; i < spec.noise_rates.size(); ++i)
+    if (spec.noise_rates[i] < 0 || spec.noise_rates[i] >= 1)
+      reader.fail("noise_rates[" + std::to_string(i) + "]", "must be in [0, 1), got " + format_rate(spec.noise_rates[i]));
+  return spec;
+}
+
+std::vector<std::string> differing_fields(const StudySpec& a, const StudySpec& b) {
+  std::vector<std::string> out;
+  collect_differences(to_json(a), to_json(b), "", out);
+  return out;
+}
+
+std::string format_rate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", rate);
+  return text;
+}
+
+std::string StudyCell::key() const {
+  return regime + "/noise=" + format_rate(noise_rate) + "/seed=" + std::to_string(seed) + "/" + objective;
+}
+
+std::vector<PlannedRun> plan_study(const StudySpec& spec) {
+  std::vector<PlannedRun> planned;
+  for (const auto& regime : spec.regimes)
+    for (double rate : spec.noise_rates)
+      for (uint64_t seed : spec.seeds)
+        for (const auto& objective : spec.objectives) {
+          PlannedRun run;
+          run.cell = {regime, rate, seed, objective};
+          run.group_id = "study:" + spec.name + ":" + regime + ":noise=" + format_rate(rate) + ":seed=" + std::to_string(seed);
+          nlohmann::json config = spec.base_config;
+          nlohmann::json& dataset = config["dataset"];
+          if (!dataset.is_object()) dataset = {{"kind", "synthetic"}};
+          dataset["regime"] = merged_object(dataset, "regime", {{"name", regime}, {"seed", seed}});
+          dataset["noise"] = merged_object(dataset, "noise", {{"false_positive_rate", rate}, {"seed", seed}});
+          nlohmann::json objective_config = config.contains("objective") && config["objective"].is_object()
+                                                ? config["objective"]
+                                                : nlohmann::json::object();
+          objective_config["name"] = objective;
+          config["objective"] = objective_config;
+          config["seed"] = seed;
+          config["eval"] = merged_object(config, "eval", {{"split", spec.split}});
+          config["name"] = spec.name + "/" + run.cell.key();
+          run.config = std::move(config);
+          planned.push_back(std::move(run));
+        }
+  return planned;
+}
+
+nlohmann::json baseline_config(const StudySpec& spec, uint64_t seed) {
+  nlohmann::json config = spec.base_config;
+  config["seed"] = seed;
+  config["eval"] = merged_object(config, "eval", {{"split", spec.split}});
+  nlohmann::json objective = config.contains("objective") && config["objective"].is_object() ? config["objective"]
+                                                                                            : nlohmann::json::object();
+  if (!objective.contains("name")) objective["name"] = spec.objectives.front();
+  config["objective"] = objective;
+  return config;
+}
+
+std::string study_directory(const std::string& database, const std::string& name) {
+  return database + ".studies/" + name;
+}
+
+std::string study_state_path(const std::string& directory) { return directory + "/study.json"; }
+
+StudyState load_study_state(const std::string& directory) {
+  const std::string file = study_state_path(directory);
+  nlohmann::json json = util::ConfigReader::load_file(file);
+  if (!json.is_object() || !json.contains("spec")) throw util::ConfigError(file + ": field 'spec': missing");
+  StudyState state;
+  state.spec = study_spec_from_json(json.at("spec"), file + " (spec)");
+  try {
+    const nlohmann::json runs = json.value("runs", nlohmann::json::object());
+    for (const auto& [key, id] : runs.items()) state.runs[key] = id.get<int64_t>();
+    state.bm25_run = json.value("bm25_run", int64_t{0});
+    const nlohmann::json untrained = json.value("untrained_runs", nlohmann::json::object());
+    for (const auto& [seed, id] : untrained.items()) state.untrained_runs[std::stoull(seed)] = id.get<int64_t>();
+  } catch (const std::exception& error) {
+    throw util::ConfigError(file + ": field 'runs' / 'untrained_runs': " + error.what());
+  }
+  return state;
+}
+
+void save_study_state(const StudyState& state, const std::string& directory) {
+  std::filesystem::create_directories(directory);
+  nlohmann::json untrained = nlohmann::json::object();
+  for (const auto& [seed, id] : state.untrained_runs) untrained[std::to_string(seed)] = id;
+  nlohmann::json json = {{"version", 1},
+                         {"spec", to_json(state.spec)},
+                         {"runs", state.runs},
+                         {"bm25_run", state.bm25_run},
+                         {"untrained_runs", untrained}};
+  const std::string file = study_state_path(directory), temporary = file + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json.dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + temporary);
+  }
+  std::filesystem::rename(temporary, file);
+}
+
+std::vector<std::string> list_studies(const std::string& database) {
+  std::vector<std::string> names;
+  std::error_code error;
+  const std::filesystem::path root = database + ".studies";
+  if (!std::filesystem::is_directory(root, error)) return names;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error))
+    if (std::filesystem::exists(entry.path() / "study.json", error)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace multipos::study

@@ -1,0 +1,137 @@
+// What a study report computes from the run store: seed aggregates, paired comparisons, the
+// allocation of mass and gradient, the generated summary (including "did not learn"), and the
+// report folder with its figures. Runs here are written straight into a store, so every expected
+// number is known.
+#include <gtest/gtest.h>
+#include <stb_image.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/store/run_store.hpp"
+#include "core/study/figure_canvas.hpp"
+#include "core/study/study_figures.hpp"
+#include "core/study/study_report.hpp"
+#include "core/study/study_summary.hpp"
+#include "tests/support/planted_study.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace multipos::study;
+using multipos::store::RunStore;
+
+namespace {
+
+using multipos::testing::kQueries;
+using multipos::testing::PlantedStudy;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(StudyResults, AggregatesOverSeedsAndComparesPairedOverQueries) {
+  PlantedStudy study;
+  StudyResults results = study.results();
+  EXPECT_EQ(results.finished, 12);
+  EXPECT_EQ(results.unfinished + results.failed, 0);
+
+  SeedAggregate lsepair = aggregate_metric(results, "mixed", 0.4, "lsepair", "ndcg_cut_10");
+  EXPECT_EQ(lsepair.seeds, 2);
+  EXPECT_NEAR(lsepair.mean, 0.615, 1e-9);  // 0.60 + mean seed offset 0.015; query offsets average to 0
+  EXPECT_NEAR(lsepair.min, 0.61, 1e-9);
+  EXPECT_NEAR(lsepair.max, 0.62, 1e-9);
+  EXPECT_NEAR(aggregate_untrained(results, "ndcg_cut_10").mean, 0.1, 1e-9);
+
+  PairedComparison c = compare_in_cell(results, "mixed", 0.4, "lsepair", "rand1lh", "ndcg_cut_10");
+  ASSERT_TRUE(c.valid);
+  EXPECT_EQ(c.queries, kQueries);
+  EXPECT_NEAR(c.delta, 0.10, 1e-9);
+  EXPECT_EQ(c.wins, kQueries);
+  EXPECT_LT(c.t_test_p, 1e-6);
+  EXPECT_LT(c.randomization_p, 0.01);
+  PairedComparison bm25 = compare_in_cell(results, "mixed", 0.0, "rand1lh", "bm25", "ndcg_cut_10");
+  ASSERT_TRUE(bm25.valid);
+  EXPECT_NEAR(bm25.delta, 0.115, 1e-9);
+
+  SeedAggregate false_mass = aggregate_allocation(results, "mixed", 0.4, "jointlh", AllocationField::false_mass);
+  EXPECT_NEAR(false_mass.mean, 0.30, 1e-9);
+  SeedAggregate false_gradient = aggregate_allocation(results, "mixed", 0.4, "jointlh", AllocationField::false_gradient);
+  EXPECT_NEAR(false_gradient.mean, 0.2 / 1.2, 1e-9);
+}
+
+TEST(StudySummary, SentencesFollowTheNumbersAndRefuseToRankRunsThatDidNotLearn) {
+  PlantedStudy study;
+  StudySummary summary = summarize(study.results());
+  ASSERT_TRUE(summary.learned);
+  std::string text;
+  for (const auto& s : summary.sentences) text += s + "\n";
+  EXPECT_TRUE(contains(text, "**mixed, noise 0.4**: LSEPair leads on nDCG@10 (0.615)")) << text;
+  EXPECT_TRUE(contains(text, "a significant lead")) << text;
+  EXPECT_TRUE(contains(text, "JointLH most (-0.400)")) << text;
+  EXPECT_TRUE(contains(text, "JointLH puts the most probability mass on false positives (0.300")) << text;
+  EXPECT_TRUE(contains(text, "BM25 scores 0.400")) << text;
+
+  PlantedStudy flat(0.9);  // the untrained encoder beats every trained run
+  StudySummary refused = summarize(flat.results());
+  EXPECT_FALSE(refused.learned);
+  ASSERT_EQ(refused.sentences.size(), 1u);
+  EXPECT_TRUE(contains(refused.sentences[0], "did not learn")) << refused.sentences[0];
+  EXPECT_FALSE(contains(refused.sentences[0], "leads"));
+}
+
+TEST(StudyReport, WritesMarkdownTablesAndFiguresThatShowTheObjectives) {
+  PlantedStudy study;
+  const std::string directory = study.dir.file("runs.sqlite.studies/planted");
+  const std::string report = write_study_report(study.results(), directory, study.database);
+  std::ifstream in(report);
+  std::stringstream markdown;
+  markdown << in.rdbuf();
+  const std::string text = markdown.str();
+  EXPECT_TRUE(contains(text, "# Study planted")) << text;
+  EXPECT_TRUE(contains(text, "| LSEPair | 0.615 [0.610, 0.620] | 0.615 [0.610, 0.620] |")) << text;
+  EXPECT_TRUE(contains(text, "| BM25 | 0.400 | 0.400 |")) << text;
+  EXPECT_TRUE(contains(text, "| LSEPair | Rand1LH | +0.100")) << text;
+  EXPECT_TRUE(contains(text, "![metrics against noise, mixed](figures/metrics-mixed.png)")) << text;
+
+  for (const std::string figure : {"metrics-mixed.png", "allocation-mixed.png"}) {
+    int width = 0, height = 0, channels = 0;
+    unsigned char* pixels = stbi_load((directory + "/figures/" + figure).c_str(), &width, &height, &channels, 3);
+    ASSERT_NE(pixels, nullptr) << figure;
+    EXPECT_GT(width, 600);
+    const Color green = objective_color("lsepair"), red = objective_color("jointlh");
+    size_t green_pixels = 0, red_pixels = 0;
+    for (int i = 0; i < width * height; ++i) {
+      const unsigned char* p = pixels + 3 * i;
+      green_pixels += p[0] == green.r && p[1] == green.g && p[2] == green.b;
+      red_pixels += p[0] == red.r && p[1] == red.g && p[2] == red.b;
+    }
+    stbi_image_free(pixels);
+    EXPECT_GT(green_pixels, 100u) << figure << ": LSEPair's line is missing";
+    EXPECT_GT(red_pixels, 100u) << figure << ": JointLH's line is missing";
+  }
+}
+
+TEST(FigureCanvas, DrawsLinesPolygonsAndTextAndSavesPng) {
+  FigureCanvas canvas(120, 60);
+  canvas.line({10, 10}, {110, 10}, {255, 0, 0, 255}, 3);
+  canvas.fill_polygon({{10, 30}, {50, 30}, {50, 50}, {10, 50}}, {0, 0, 255, 255});
+  canvas.text(60, 50, "Ag", 18, {0, 0, 0, 255});
+  const auto& px = canvas.pixels();
+  auto at = [&](int x, int y) { return &px[(static_cast<size_t>(y) * 120 + x) * 3]; };
+  EXPECT_EQ(at(60, 10)[0], 255);
+  EXPECT_EQ(at(60, 10)[1], 0);      // on the line: pure red
+  EXPECT_EQ(at(60, 20)[1], 255);    // off the line: white
+  EXPECT_EQ(at(30, 40)[2], 255);
+  EXPECT_EQ(at(30, 40)[0], 0);      // inside the polygon: blue
+  int dark = 0;
+  for (int y = 30; y < 55; ++y)
+    for (int x = 60; x < 90; ++x) dark += at(x, y)[0] < 128;
+  EXPECT_GT(dark, 20) << "no text drawn (truetype font: " << truetype_font_available() << ")";
+  multipos::testing::TempDir dir;
+  canvas.save_png(dir.file("c.png"));
+  int w = 0, h = 0, c = 0;
+  unsigned char* back = stbi_load(dir.file("c.png").c_str(), &w, &h, &c, 3);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(std::vector<unsigned char>(back, back + w * h * 3), px);
+  stbi_image_free(back);
+  EXPECT_THROW(canvas.save_png(dir.file("missing/dir/c.png")), std::runtime_error);
+}

@@ -1,0 +1,325 @@
+// The studio's run management and data features against a real run store, headless: tags/notes,
+// delete (rows, checkpoints, log), resume of a stopped run, duplicate-and-edit with the dataset
+// form's checks, settings kept between sessions, the Dataset tab's statistics and the query
+// inspector's texts and retrieved list (datasets loaded off the UI thread).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include "app/platform/null_platform.hpp"
+#include "tests/ui/ui_test_support.hpp"
+#include "ui/dataset_cache.hpp"
+#include "ui/launch_data_form.hpp"
+#include "ui/run_control.hpp"
+#include "ui/studio.hpp"
+
+using multipos::app::NullPlatform;
+using namespace multipos::ui;
+using multipos::ui::testing::eventually;
+using multipos::ui::testing::TempDir;
+namespace store = multipos::store;
+
+namespace {
+
+const nlohmann::json kSmallSynthetic = {
+    {"kind", "synthetic"}, {"topics", 3}, {"subtopics_per_topic", 2}, {"queries_per_subtopic", 3}, {"seed", 5}};
+
+int64_t add_run(store::RunStore& db, const std::string& name, const nlohmann::json& config) {
+  store::NewRun run;
+  run.name = name;
+  run.objective = config.value("objective", nlohmann::json::object()).value("name", "infonce");
+  run.config_json = config.dump();
+  run.total_steps = 100;
+  return db.create_run(run);
+}
+
+bool has_message(RunControl& control, std::vector<ControlMessage>& seen, const std::string& part) {
+  for (auto& message : control.take_messages()) seen.push_back(std::move(message));
+  for (const auto& message : seen) {
+    if (message.text.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void run_frames(NullPlatform& platform, Studio& studio, int frames) {
+  for (int i = 0; i < frames; ++i) {
+    ASSERT_TRUE(platform.begin_frame());
+    studio.frame();
+    platform.end_frame();
+  }
+}
+
+}  // namespace
+
+TEST(StudioFeatures, DeleteAndResumeThroughRunControl) {
+  TempDir dir;
+  const std::string db_path = dir.file("runs.sqlite");
+  int64_t stopped = 0, finished = 0, running = 0;
+  {
+    store::RunStore db(db_path);
+    stopped = add_run(db, "stopped", {{"steps", 100}});
+    finished = add_run(db, "finished", {{"steps", 100}});
+    running = add_run(db, "running", {{"steps", 100}});
+    db.mark_started(stopped, 0, "host");
+    db.mark_finished(stopped, store::RunStatus::stopped);
+    db.mark_started(finished, 0, "host");
+    db.mark_finished(finished, store::RunStatus::finished);
+    db.mark_started(running, 0, "host");
+  }
+  // The finished run's files beside the database.
+  const std::string absolute = std::filesystem::absolute(db_path).lexically_normal().string();
+  const std::string checkpoint = absolute + ".checkpoints/run-" + std::to_string(finished) + "/final";
+  const std::string log = absolute + ".logs/run-" + std::to_string(finished) + ".log";
+  std::filesystem::create_directories(checkpoint);
+  std::ofstream(checkpoint + "/model.safetensors") << "x";
+  std::filesystem::create_directories(absolute + ".logs");
+  std::ofstream(log) << "log";
+
+  RunControlOptions options;
+  options.db_path = db_path;
+  options.worker_executable = "/bin/true";  // a resumed run's "worker" exits at once
+  options.hand_over_on_exit = false;
+  std::vector<ControlMessage> seen;
+  {
+    RunControl control(options);
+    control.remove(running);  // refused: a worker would keep writing
+    control.remove(finished);
+    control.resume(stopped);
+    ASSERT_TRUE(eventually([&] { return control.pending() == 0; }));
+    EXPECT_TRUE(has_message(control, seen, "is running; stop it before deleting it"));
+    EXPECT_TRUE(has_message(control, seen, "Deleted run #" + std::to_string(finished)));
+    EXPECT_TRUE(has_message(control, seen, "Queued run #" + std::to_string(stopped) + " again"));
+  }
+  store::RunStore db(db_path, store::RunStore::Mode::read_only);
+  EXPECT_FALSE(db.find_run(finished).has_value());
+  EXPECT_FALSE(std::filesystem::exists(absolute + ".checkpoints/run-" + std::to_string(finished)));
+  EXPECT_FALSE(std::filesystem::exists(log));
+  EXPECT_TRUE(db.find_run(running).has_value());
+  EXPECT_NE(db.find_run(stopped)->status, "stopped");  // queued again (or already picked up)
+}
+
+TEST(StudioFeatures, TagsAndNotesAreSaved) {
+  TempDir dir;
+  const std::string db_path = dir.file("runs.sqlite");
+  int64_t id = 0;
+  {
+    store::RunStore db(db_path);
+    id = add_run(db, "a", {{"steps", 10}});
+  }
+  RunControlOptions options;
+  options.db_path = db_path;
+  options.hand_over_on_exit = false;
+  {
+    RunControl control(options);
+    control.set_notes(id, "baseline keep", "lr 0.1 was too high");
+    ASSERT_TRUE(eventually([&] { return control.pending() == 0; }));
+  }
+  store::RunStore db(db_path, store::RunStore::Mode::read_only);
+  EXPECT_EQ(db.find_run(id)->tags, "baseline keep");
+  EXPECT_EQ(db.find_run(id)->notes, "lr 0.1 was too high");
+}
+
+TEST(StudioFeatures, DuplicateFillsTheFormAndTheDatasetFormChecksPathsAndRates) {
+  TempDir dir;
+  LaunchPanel panel(std::string(MULTIPOS_SOURCE_DIR) + "/assets", nullptr);
+  store::RunRecord run;
+  run.id = 12;
+  run.objective = "lsepair";
+  run.config_json = nlohmann::json{{"name", "old"},
+                                   {"steps", 77},
+                                   {"seed", 3},
+                                   {"optimizer", {{"lr", 0.02}}},
+                                   {"objective", {{"name", "lsepair"}, {"temperature", 0.05}}},
+                                   {"dataset", kSmallSynthetic},
+                                   {"encoder", {{"kind", "bag"}, {"embedding_dim", 32}}}}
+                        .dump();
+  ASSERT_TRUE(panel.duplicate(run));
+  LaunchRequest& draft = panel.draft();
+  EXPECT_EQ(draft.steps, 77);
+  EXPECT_EQ(draft.seed, 3);
+  EXPECT_DOUBLE_EQ(draft.lr, 0.02);
+  EXPECT_EQ(draft.objectives, std::vector<std::string>{"lsepair"});
+  EXPECT_EQ(draft.base_label, "run #12");
+  EXPECT_FALSE(draft.base_config.contains("name"));
+  EXPECT_EQ(draft.dataset["topics"], 3);
+  EXPECT_EQ(draft.encoder["embedding_dim"], 32);
+  EXPECT_TRUE(panel.errors().empty()) << panel.errors().front().message;
+  // The dataset is loaded in the background: the loader's own checks reach the form.
+  ASSERT_TRUE(eventually([&] { return panel.dataset_check().state == DatasetCheck::State::ok; }));
+  EXPECT_NE(panel.dataset_check().message.find("passages"), std::string::npos);
+  draft.dataset["topicz"] = 3;
+  ASSERT_TRUE(eventually([&] { return panel.dataset_check().state == DatasetCheck::State::failed; }));
+  EXPECT_NE(panel.dataset_check().message.find("topicz"), std::string::npos) << panel.dataset_check().message;
+  draft.dataset.erase("topicz");
+
+  // A folder format needs a folder that exists; regime and noise survive the kind change.
+  draft.dataset["noise"] = {{"false_positive_rate", 0.2}};
+  change_dataset_kind(draft.dataset, "beir");
+  EXPECT_FALSE(draft.dataset.contains("topics"));
+  EXPECT_EQ(draft.dataset["noise"]["false_positive_rate"], 0.2);
+  ASSERT_EQ(panel.errors().size(), 1u);
+  EXPECT_EQ(panel.errors()[0].field, "dataset");
+  EXPECT_NE(panel.errors()[0].message.find("dataset.path"), std::string::npos);
+  draft.dataset["path"] = dir.file("nowhere");
+  ASSERT_EQ(panel.errors().size(), 1u);
+  EXPECT_NE(panel.errors()[0].message.find("does not exist"), std::string::npos);
+  draft.dataset["path"] = dir.path().string();
+  EXPECT_TRUE(panel.errors().empty());
+  draft.dataset["noise"]["false_positive_rate"] = 1.0;
+  ASSERT_EQ(panel.errors().size(), 1u);
+  EXPECT_NE(panel.errors()[0].message.find("dataset.noise.false_positive_rate"), std::string::npos);
+  // TREC reads three files, each checked.
+  change_dataset_kind(draft.dataset, "trec");
+  EXPECT_EQ(check_dataset_spec(draft.dataset).size(), 4u);  // corpus, queries, qrels, noise rate
+  EXPECT_FALSE(panel.launch());  // errors (and no factory): nothing launched
+}
+
+TEST(StudioFeatures, SettingsPersistBetweenSessions) {
+  TempDir dir;
+  const std::string db = dir.file("runs.sqlite");
+  multipos::ui::testing::fill_demo_store(db, 20);
+  const std::string settings = dir.file("config/multipos/studio.json");
+  NullPlatform platform(1200, 800);
+  {
+    StudioOptions options{db, std::chrono::milliseconds(20)};
+    options.settings_path = settings;
+    Studio studio(options);
+    run_frames(platform, studio, 2);
+    studio.chart().set_x_axis(XAxis::wall_time);
+    studio.chart().set_smoothing(0.25f);
+    studio.chart().set_seed_bands(true);
+    studio.runs_table().set_filter("jointlh");
+    studio.runs_table().status_filter().set("failed", false);
+    studio.show_tab(StudioTab::dataset);
+    run_frames(platform, studio, 2);
+  }
+  ASSERT_TRUE(std::filesystem::exists(settings));
+  StudioOptions options{db, std::chrono::milliseconds(20)};
+  options.settings_path = settings;
+  Studio studio(options);
+  run_frames(platform, studio, 2);
+  EXPECT_EQ(studio.chart().x_axis(), XAxis::wall_time);
+  EXPECT_FLOAT_EQ(studio.chart().smoothing(), 0.25f);
+  EXPECT_TRUE(studio.chart().seed_bands());
+  EXPECT_EQ(studio.runs_table().filter(), "jointlh");
+  EXPECT_FALSE(studio.runs_table().status_filter().shows("failed"));
+  EXPECT_EQ(studio.active_tab(), StudioTab::dataset);
+  // A broken file gives defaults rather than stopping the studio.
+  std::ofstream(dir.file("bad.json")) << "{\"smoothing\": \"high\", \"top_fraction\": 7";
+  EXPECT_FLOAT_EQ(load_settings(dir.file("bad.json")).smoothing, 0.6f);
+  std::ofstream(dir.file("typed.json")) << R"({"smoothing": "high", "top_fraction": 7, "x_axis": "epoch"})";
+  const StudioSettings typed = load_settings(dir.file("typed.json"));
+  EXPECT_FLOAT_EQ(typed.smoothing, 0.6f);
+  EXPECT_FLOAT_EQ(typed.top_fraction, 0.9f);
+  EXPECT_EQ(typed.x_axis, "epoch");
+}
+
+TEST(StudioFeatures, DatasetTabAndInspectorTextsAndRetrievedList) {
+  // The dataset entry on its own: texts, relevance and statistics of the synthetic data.
+  const auto entry = load_dataset_entry(kSmallSynthetic.dump());
+  ASSERT_TRUE(entry->error.empty()) << entry->error;
+  const auto& data = entry->dataset;
+  ASSERT_FALSE(data.train_queries.empty());
+  const auto query = static_cast<std::size_t>(data.train_queries.front());
+  ASSERT_FALSE(data.judgments[query].empty());
+  const std::string query_id = data.query_ids[query];
+  const std::string positive_id = data.passage_ids[static_cast<std::size_t>(data.judgments[query][0].passage)];
+  EXPECT_EQ(entry->query_text(query_id), data.query_texts[query]);
+  EXPECT_FALSE(entry->passage_text(positive_id).empty());
+  EXPECT_TRUE(entry->relevance(query_id, positive_id).judged);
+  EXPECT_EQ(entry->stats.passages, data.num_passages());
+  const auto bad = load_dataset_entry(R"({"kind": "beir", "path": "/nonexistent/beir"})");
+  EXPECT_NE(bad->error.find("/nonexistent/beir"), std::string::npos) << bad->error;
+
+  // The studio: a run on that dataset with one probe snapshot and one retrieved list.
+  TempDir dir;
+  const std::string db_path = dir.file("runs.sqlite");
+  int64_t id = 0;
+  {
+    store::RunStore db(db_path);
+    id = add_run(db, "jointlh", {{"dataset", kSmallSynthetic}, {"objective", {{"name", "jointlh"}}}});
+    db.append_probe_rows(id, {{10, query_id, positive_id, true, 1, 2.0, 0.6, -0.4, 2, "human", false}});
+    db.append_retrieved(id, {{10, query_id, 1, positive_id, 0.9}, {10, query_id, 2, "nope", 0.5}});
+  }
+  NullPlatform platform(1400, 900);
+  Studio studio({db_path, std::chrono::milliseconds(20)});
+  ASSERT_TRUE(studio.wait_for_first_poll(std::chrono::seconds(10)));
+  studio.show_tab(StudioTab::dataset);
+  run_frames(platform, studio, 2);
+  ASSERT_EQ(studio.selection().ids(), std::vector<int64_t>{id});
+  ASSERT_TRUE(eventually([&] {
+    run_frames(platform, studio, 1);
+    return studio.dataset_view().shown() != nullptr;
+  }));
+  EXPECT_EQ(studio.dataset_view().shown()->stats.passages, data.num_passages());
+
+  studio.show_tab(StudioTab::inspector);
+  ASSERT_TRUE(eventually([&] {
+    run_frames(platform, studio, 1);
+    const auto& lists = studio.inspector().retrieved();
+    return studio.inspector().dataset() && !studio.inspector().table().rows.empty() && !lists.empty() &&
+           lists[0].size() == 2;
+  }));
+  EXPECT_EQ(studio.inspector().query(), query_id);
+  EXPECT_EQ(studio.inspector().retrieved()[0][0].passage_id, positive_id);
+  EXPECT_EQ(studio.inspector().dataset()->query_text(query_id), data.query_texts[query]);
+}
+
+namespace {
+
+// Holds `key` down for one frame, then releases it (ImGui counts a press on the first frame down).
+void press(NullPlatform& platform, Studio& studio, int key, bool ctrl = false) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyCtrl = ctrl;
+  io.KeysDown[key] = true;
+  run_frames(platform, studio, 1);
+  io.KeysDown[key] = false;
+  io.KeyCtrl = false;
+  run_frames(platform, studio, 1);
+}
+
+}  // namespace
+
+TEST(StudioFeatures, KeyboardShortcutsSwitchTabsAndOpenDialogs) {
+  TempDir dir;
+  const std::string db = dir.file("runs.sqlite");
+  std::vector<int64_t> ids;
+  multipos::ui::testing::fill_demo_store(db, 50, &ids);
+  NullPlatform platform(1400, 900);
+  // The null platform has no key map: give the named keys the indices a GLFW backend uses.
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyMap[ImGuiKey_Delete] = 261;
+  io.KeyMap[ImGuiKey_Space] = 32;
+  io.KeyMap[ImGuiKey_Escape] = 256;
+  Studio studio({db, std::chrono::milliseconds(20)});
+  ASSERT_TRUE(studio.wait_for_first_poll(std::chrono::seconds(10)));
+  run_frames(platform, studio, 2);
+
+  press(platform, studio, '3');
+  EXPECT_EQ(studio.active_tab(), StudioTab::gradient);
+  press(platform, studio, '6');
+  EXPECT_EQ(studio.active_tab(), StudioTab::dataset);
+  press(platform, studio, '1');
+  EXPECT_EQ(studio.active_tab(), StudioTab::curves);
+
+  // Del on a selection of the finished and the running run: one confirmation, the running one
+  // listed but not deletable.
+  studio.selection().set({ids[0], ids[1]});  // running, finished
+  press(platform, studio, 261);
+  EXPECT_TRUE(studio.dialogs().is_open());
+  EXPECT_EQ(studio.dialogs().pending_deletions(), std::vector<int64_t>{ids[1]});
+  press(platform, studio, 256);  // Esc closes it, nothing deleted
+  EXPECT_FALSE(studio.dialogs().is_open());
+  EXPECT_TRUE(studio.dialogs().take_deletions().empty());
+
+  // Ctrl+N opens the launch modal; keys typed meanwhile do not switch tabs.
+  press(platform, studio, 'N', true);
+  EXPECT_TRUE(studio.launch_panel().is_open());
+  press(platform, studio, '2');
+  EXPECT_EQ(studio.active_tab(), StudioTab::curves);
+  EXPECT_FALSE(Studio::shortcuts().empty());
+}
