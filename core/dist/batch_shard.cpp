@@ -7,8 +7,8 @@ namespace multipos::dist {
 
 namespace {
 
-std::vector<int64_t> shifted(const std::vector<int64_t>& columns, int64_t first_column, int64_t end_column,
-                             int64_t row, const char* what) {
+std::vector<int64_t> shifted(const std::vector<int64_t>& columns, int64_t first_column, int64_t end_column, int64_t row,
+                             const char* what) {
   std::vector<int64_t> result;
   result.reserve(columns.size());
   for (int64_t column : columns) {
@@ -28,7 +28,8 @@ objectives::Batch shard_of_batch(const objectives::Batch& global, int64_t first_
   if (first_row < 0 || rows < 0 || first_row + rows > layout.rows || layout.columns != layout.rows * group_size)
     throw std::invalid_argument("shard_of_batch: rows [" + std::to_string(first_row) + ", " +
                                 std::to_string(first_row + rows) + ") of a " + std::to_string(layout.rows) + " x " +
-                                std::to_string(layout.columns) + " batch with group size " + std::to_string(group_size));
+                                std::to_string(layout.columns) + " batch with group size " +
+                                std::to_string(group_size));
   const int64_t first_column = first_row * group_size, end_column = (first_row + rows) * group_size;
   objectives::Batch shard;
   shard.passage_ids.assign(global.passage_ids.begin() + first_column, global.passage_ids.begin() + end_column);
@@ -37,7 +38,7 @@ objectives::Batch shard_of_batch(const objectives::Batch& global, int64_t first_
   part.columns = end_column - first_column;
   part.label_source_names = layout.label_source_names;
   part.max_positives = layout.max_positives;
-  part.truncated_queries = layout.truncated_queries;  // batch-wide count: rows do not say which lost positives
+  part.truncated_queries = layout.truncated_queries;    // batch-wide count: rows do not say which lost positives
   if (first_row == 0) part.warnings = layout.warnings;  // logged once, by the rank holding row 0
   for (int64_t row = first_row; row < first_row + rows; ++row) {
     part.query_ids.push_back(layout.query_ids[row]);

@@ -42,8 +42,8 @@ int64_t average_gradients(DistributedContext& context, const std::vector<at::Ten
     if (!gradient.defined()) gradient = at::zeros_like(parameter);
     if (gradient.is_sparse()) gradient = gradient.to_dense();
     // A bucket holds one dtype and device: at::cat cannot mix them.
-    if (!bucket.empty() && (bucket.front().scalar_type() != gradient.scalar_type() ||
-                            bucket.front().device() != gradient.device()))
+    if (!bucket.empty() &&
+        (bucket.front().scalar_type() != gradient.scalar_type() || bucket.front().device() != gradient.device()))
       flush();
     bucket.push_back(gradient);
     bucket_size += gradient.numel() * static_cast<int64_t>(gradient.element_size());

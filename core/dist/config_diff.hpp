@@ -9,6 +9,7 @@
 
 namespace multipos::dist {
 
-std::vector<std::string> differing_fields(const nlohmann::json& a, const nlohmann::json& b, const std::string& prefix = "");
+std::vector<std::string> differing_fields(const nlohmann::json& a, const nlohmann::json& b,
+                                          const std::string& prefix = "");
 
 }  // namespace multipos::dist

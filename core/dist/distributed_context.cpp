@@ -63,7 +63,8 @@ DistributedOptions options_from_environment(std::chrono::milliseconds timeout) {
   options.timeout = timeout;
   auto world = environment_integer({"WORLD_SIZE", "SLURM_NTASKS"});
   auto rank = environment_integer({"RANK", "SLURM_PROCID"});
-  if (world && *world > 1 && !rank) throw DistributedError("WORLD_SIZE=" + std::to_string(*world) + " but RANK is not set");
+  if (world && *world > 1 && !rank)
+    throw DistributedError("WORLD_SIZE=" + std::to_string(*world) + " but RANK is not set");
   options.world_size = world.value_or(1);
   options.rank = rank.value_or(0);
   options.local_rank = environment_integer({"LOCAL_RANK", "SLURM_LOCALID"}).value_or(options.rank);
@@ -76,10 +77,11 @@ DistributedOptions options_from_environment(std::chrono::milliseconds timeout) {
 
 DistributedContext::DistributedContext(const DistributedOptions& options, const c10::Device& device)
     : options_(options) {
-  if (options_.world_size < 1) throw DistributedError("WORLD_SIZE=" + std::to_string(options_.world_size) + " must be at least 1");
+  if (options_.world_size < 1)
+    throw DistributedError("WORLD_SIZE=" + std::to_string(options_.world_size) + " must be at least 1");
   if (options_.rank < 0 || options_.rank >= options_.world_size) {
-    const std::string problem = "RANK=" + std::to_string(options_.rank) + " is outside WORLD_SIZE=" +
-                                std::to_string(options_.world_size) + " (ranks are 0.." +
+    const std::string problem = "RANK=" + std::to_string(options_.rank) +
+                                " is outside WORLD_SIZE=" + std::to_string(options_.world_size) + " (ranks are 0.." +
                                 std::to_string(options_.world_size - 1) + ")";
     announce_misfit(problem);
     throw DistributedError(problem);
@@ -140,7 +142,8 @@ void DistributedContext::create_process_group(const c10::Device& device) {
 #else
   if (backend_ == "nccl") {
     if (options_.backend == "nccl")
-      throw DistributedError("backend nccl asked for, but this build's LibTorch has no NCCL (a CPU LibTorch): use gloo");
+      throw DistributedError(
+          "backend nccl asked for, but this build's LibTorch has no NCCL (a CPU LibTorch): use gloo");
     backend_ = "gloo";  // auto on CUDA without NCCL: Gloo also reduces CUDA tensors, more slowly
   }
 #endif
@@ -161,7 +164,8 @@ void DistributedContext::create_process_group(const c10::Device& device) {
 
 void DistributedContext::run_collective(const std::string& operation,
                                         const std::function<c10::intrusive_ptr<c10d::Work>()>& start) {
-  if (!group_) throw DistributedError(operation + " on rank " + std::to_string(rank()) + ": the process group is closed");
+  if (!group_)
+    throw DistributedError(operation + " on rank " + std::to_string(rank()) + ": the process group is closed");
   try {
     auto work = start();
     work->wait(options_.timeout);
@@ -207,7 +211,8 @@ void DistributedContext::report_failure(const std::string& message) noexcept {
   group_.reset();  // closes the connections: peers blocked in a collective fail now, not at the timeout
   if (!is_main()) return;
   // Rank 0 hosts the store: keep it up until every rank has read the reports (or a few seconds).
-  const auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(5));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(5));
   for (int r = 1; r < world_size(); ++r) {
     while (std::chrono::steady_clock::now() < deadline) {
       try {

@@ -23,10 +23,12 @@ using Clock = std::chrono::steady_clock;
 
 // The environment of one worker: ours, minus the variables we set, plus them.
 std::vector<std::string> worker_environment(const LocalLaunch& launch, int rank, int port) {
-  std::vector<std::pair<std::string, std::string>> set = {
-      {"RANK", std::to_string(rank)},          {"LOCAL_RANK", std::to_string(rank)},
-      {"WORLD_SIZE", std::to_string(launch.processes)}, {"LOCAL_WORLD_SIZE", std::to_string(launch.processes)},
-      {"MASTER_ADDR", "127.0.0.1"},            {"MASTER_PORT", std::to_string(port)}};
+  std::vector<std::pair<std::string, std::string>> set = {{"RANK", std::to_string(rank)},
+                                                          {"LOCAL_RANK", std::to_string(rank)},
+                                                          {"WORLD_SIZE", std::to_string(launch.processes)},
+                                                          {"LOCAL_WORLD_SIZE", std::to_string(launch.processes)},
+                                                          {"MASTER_ADDR", "127.0.0.1"},
+                                                          {"MASTER_PORT", std::to_string(port)}};
   set.insert(set.end(), launch.extra_environment.begin(), launch.extra_environment.end());
   std::vector<std::string> result;
   for (char** entry = environ; *entry != nullptr; ++entry) {

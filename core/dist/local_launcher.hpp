@@ -27,9 +27,9 @@ struct LocalLaunch {
 struct WorkerExit {
   int rank = 0;
   pid_t pid = 0;
-  int status = 0;            // waitpid status
+  int status = 0;  // waitpid status
   bool killed_by_launcher = false;
-  std::string description;   // "rank 1 exited with code 1", "rank 0 killed by signal 9 (SIGKILL)"
+  std::string description;  // "rank 1 exited with code 1", "rank 0 killed by signal 9 (SIGKILL)"
   bool ok() const;
 };
 

@@ -56,10 +56,10 @@ void DistributedContext::wait_for_keys(const std::vector<std::string>& keys, con
     if (Clock::now() > deadline) {
       std::string missing;
       for (const auto& key : pending) missing += (missing.empty() ? "" : ", ") + key.substr(key.rfind('/') + 1);
-      throw DistributedError("timed out after " + seconds_text(options_.timeout) + " waiting " + what + " for rank(s) " +
-                             missing + " at " + options_.master_addr + ":" + std::to_string(options_.master_port) +
-                             " (this rank has RANK=" + std::to_string(rank()) + ", WORLD_SIZE=" +
-                             std::to_string(world_size()) + "; check those on every rank)");
+      throw DistributedError("timed out after " + seconds_text(options_.timeout) + " waiting " + what +
+                             " for rank(s) " + missing + " at " + options_.master_addr + ":" +
+                             std::to_string(options_.master_port) + " (this rank has RANK=" + std::to_string(rank()) +
+                             ", WORLD_SIZE=" + std::to_string(world_size()) + "; check those on every rank)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -114,7 +114,8 @@ std::string DistributedContext::share_from_main(const std::string& key, const st
     return value;
   }
   std::string received;
-  wait_for_keys({full}, "for rank 0's " + key, [&](const std::string& found) { received = text_of(store_->get(found)); });
+  wait_for_keys({full}, "for rank 0's " + key,
+                [&](const std::string& found) { received = text_of(store_->get(found)); });
   return received;
 }
 
@@ -164,7 +165,8 @@ void DistributedContext::fail_collective(const std::string& operation, const std
   } catch (const std::exception&) {
   }
   failure_reported_ = true;
-  const std::string peers = describe_peers(std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(3)));
+  const std::string peers =
+      describe_peers(std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(3)));
   group_.reset();
   throw DistributedError(peers + " (" + operation + " on rank " + std::to_string(rank()) + ": " + detail + ")");
 }

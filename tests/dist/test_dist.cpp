@@ -65,7 +65,8 @@ objectives::Batch sample_batch(int64_t queries, int group) {
   objectives::BatchOptions options;
   options.group_size = group;
   options.max_positives = 2;
-  objectives::BatchBuilder builder(config, options, [](std::mt19937_64& rng) { return static_cast<int64_t>(rng() % 5000); });
+  objectives::BatchBuilder builder(config, options,
+                                   [](std::mt19937_64& rng) { return static_cast<int64_t>(rng() % 5000); });
   std::mt19937_64 rng(7);
   return builder.build(candidates, 0, rng);
 }
@@ -76,10 +77,12 @@ TEST(Dist, GatheredLossGradientEqualsSingleProcessAutograd) {
   constexpr int kWorld = 2, kGroup = 3;
   at::manual_seed(11);
   const at::Tensor weight0 = at::randn({6, 4}, at::kDouble);
-  const at::Tensor query_inputs = at::randn({4, 6}, at::kDouble), passage_inputs = at::randn({4 * kGroup, 6}, at::kDouble);
+  const at::Tensor query_inputs = at::randn({4, 6}, at::kDouble),
+                   passage_inputs = at::randn({4 * kGroup, 6}, at::kDouble);
   // Reference: one process, the whole batch.
   at::Tensor weight = weight0.clone().requires_grad_(true);
-  at::Tensor reference_loss = group_softmax_loss(at::matmul(query_inputs, weight), at::matmul(passage_inputs, weight), kGroup);
+  at::Tensor reference_loss =
+      group_softmax_loss(at::matmul(query_inputs, weight), at::matmul(passage_inputs, weight), kGroup);
   reference_loss.backward();
   const at::Tensor reference_gradient = weight.grad().clone();
 
@@ -90,7 +93,8 @@ TEST(Dist, GatheredLossGradientEqualsSingleProcessAutograd) {
     at::Tensor local_weight = weight0.clone().requires_grad_(true);
     at::Tensor queries = at::matmul(query_inputs.narrow(0, first, rows), local_weight);
     at::Tensor passages = at::matmul(passage_inputs.narrow(0, first * kGroup, rows * kGroup), local_weight);
-    at::Tensor loss = group_softmax_loss(dist::gather_rows(context, queries), dist::gather_rows(context, passages), kGroup);
+    at::Tensor loss =
+        group_softmax_loss(dist::gather_rows(context, queries), dist::gather_rows(context, passages), kGroup);
     (loss * context.world_size()).backward();
     dist::average_gradients(context, {local_weight});
     gradients[context.rank()] = local_weight.grad().clone();
@@ -98,8 +102,9 @@ TEST(Dist, GatheredLossGradientEqualsSingleProcessAutograd) {
   });
   for (int rank = 0; rank < kWorld; ++rank) {
     EXPECT_NEAR(losses[rank], reference_loss.item<double>(), 1e-12);
-    EXPECT_TRUE(at::allclose(gradients[rank], reference_gradient, 1e-10, 1e-12))
-        << "rank " << rank << "\n" << gradients[rank] << "\nvs autograd\n" << reference_gradient;
+    EXPECT_TRUE(at::allclose(gradients[rank], reference_gradient, 1e-10, 1e-12)) << "rank " << rank << "\n"
+                                                                                 << gradients[rank] << "\nvs autograd\n"
+                                                                                 << reference_gradient;
   }
   // Without the x world_size scaling the gradient would be half of it: the test can tell.
   EXPECT_FALSE(at::allclose(gradients[0] / 2, reference_gradient));
@@ -114,7 +119,8 @@ TEST(Dist, BucketedAveragingEqualsTheMeanAndKeepsShapes) {
     for (size_t i = 0; i < parameters.size(); ++i) {
       parameters[i].requires_grad_(true);
       if (i == 3) continue;  // no gradient on any rank: averaged as zeros
-      parameters[i].mutable_grad() = at::arange(parameters[i].numel(), at::kFloat).view(parameters[i].sizes()) * (r + 1) + r * 100;
+      parameters[i].mutable_grad() =
+          at::arange(parameters[i].numel(), at::kFloat).view(parameters[i].sizes()) * (r + 1) + r * 100;
     }
     bucket_counts[context.rank()] = dist::average_gradients(context, parameters, /*bucket_bytes=*/32);
     for (auto& parameter : parameters) results[context.rank()].push_back(parameter.grad().clone());
@@ -142,7 +148,8 @@ TEST(Dist, ShardMasksAreTheMatchingBlockOfTheWholeBatch) {
     EXPECT_TRUE(at::equal(part.own_negative, block(whole.own_negative)));
     EXPECT_TRUE(at::equal(part.grades, block(whole.grades)));
     EXPECT_TRUE(at::equal(part.positive_count, whole.positive_count.narrow(0, first, 2)));
-    EXPECT_EQ(std::vector<int64_t>(global.passage_ids.begin() + first * kGroup, global.passage_ids.begin() + (first + 2) * kGroup),
+    EXPECT_EQ(std::vector<int64_t>(global.passage_ids.begin() + first * kGroup,
+                                   global.passage_ids.begin() + (first + 2) * kGroup),
               shard.passage_ids);
   }
   EXPECT_THROW(dist::shard_of_batch(global, 5, 2, kGroup), std::invalid_argument);
