@@ -2,7 +2,13 @@
 // with in-batch diagnostics and probes off, with in-batch diagnostics on, and with both on.
 // Prints ms per step and the overhead ratios.
 // Usage: bench_train_step [steps] [threads] [--objective NAME] [--plain-only] [--dump-texts FILE]
+//                         [--encoder bag|transformer|bert] [--batch B G] [--peer SCRIPT]
 //   --objective NAME  only that objective; --plain-only  only the plain column (one median);
+//   --encoder  bag (65536 x 96), transformer (2 layers, width 128, 4 heads, ffn 512, hashed words)
+//     or bert (all-minilm-l6-v2 from the model cache); the last two with max lengths 32 / 64;
+//   --batch B G  queries and passages per query (default 32 8);
+//   --peer SCRIPT  after the plain median, run the PyTorch peer (peer_train_step.py) back to back on
+//     the same texts, encoder, batch and thread count, and print both rates and the ratio;
 //   --dump-texts FILE  write the synthetic dataset the run trains on (tab-separated lines
 //   "P<TAB>text", "Q<TAB>positive passage indices<TAB>text" for the training queries) and exit;
 //   tests/bench/peer_train_step.py reads it so the PyTorch peer trains on the same texts.
@@ -47,14 +53,31 @@ int dump_texts(const std::string& path) {
   return out ? 0 : 1;
 }
 
+struct Setup {
+  std::string encoder = "bag";
+  int64_t queries = 32, group = 8;
+};
+
+// The encoders compared with the PyTorch peer; the peer script builds the same modules.
+nlohmann::json encoder_json(const std::string& kind) {
+  if (kind == "transformer")
+    return {{"kind", "transformer"}, {"layers", 2},           {"width", 128},           {"heads", 4},
+            {"ffn", 512},            {"query_max_length", 32}, {"passage_max_length", 64}, {"dropout", 0.1}};
+  if (kind == "bert")
+    return {{"kind", "bert"}, {"model", "all-minilm-l6-v2"}, {"query_max_length", 32}, {"passage_max_length", 64}};
+  return {{"kind", "bag"}, {"buckets", 65536}, {"embedding_dim", 96}};
+}
+
+Setup setup;  // set once from the command line
+
 double ms_per_step(const std::string& objective, bool diagnostics, int64_t probe_every, int64_t steps, int threads) {
   auto db = std::filesystem::temp_directory_path() / ("multipos-bench-" + std::to_string(::getpid()) + ".sqlite");
   std::filesystem::remove(db);
   nlohmann::json json = {
       {"objective", {{"name", objective}, {"similarity", "cosine"}, {"temperature", 0.05}}},
       {"dataset", kDatasetSpec},
-      {"encoder", {{"kind", "bag"}, {"buckets", 65536}, {"embedding_dim", 96}}},
-      {"batch", {{"queries", 32}, {"group_size", 8}, {"max_positives", 4}}},
+      {"encoder", encoder_json(setup.encoder)},
+      {"batch", {{"queries", setup.queries}, {"group_size", setup.group}, {"max_positives", 4}}},
       {"probe", {{"every", probe_every}, {"queries", 12}, {"negatives", 24}}},
       {"eval", {{"every", 0}, {"at_end", false}}},
       {"steps", steps},
@@ -94,11 +117,25 @@ double median_ms(const std::string& objective, bool diagnostics, int64_t probe_e
   return times[1];
 }
 
+// Dumps the texts, then runs the peer script with the same settings; it prints both rates.
+int run_peer(const std::string& script, int64_t steps, int threads, double cpp_ms) {
+  auto texts = std::filesystem::temp_directory_path() / ("multipos-bench-texts-" + std::to_string(::getpid()) + ".tsv");
+  if (dump_texts(texts.string()) != 0) return 1;
+  std::string command = "/usr/bin/python3 " + script + " " + texts.string() + " " + std::to_string(steps) + " " +
+                        std::to_string(threads) + " " + std::to_string(cpp_ms) + " --encoder " + setup.encoder +
+                        " --batch " + std::to_string(setup.queries) + " " + std::to_string(setup.group);
+  std::printf("running: %s\n", command.c_str());
+  std::fflush(stdout);
+  int status = std::system(command.c_str());
+  std::filesystem::remove(texts);
+  return status == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> positional;
-  std::string only_objective, dump_path;
+  std::string only_objective, dump_path, peer_script;
   bool plain_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -106,6 +143,14 @@ int main(int argc, char** argv) {
       only_objective = argv[++i];
     } else if (arg == "--dump-texts" && i + 1 < argc) {
       dump_path = argv[++i];
+    } else if (arg == "--encoder" && i + 1 < argc) {
+      setup.encoder = argv[++i];
+    } else if (arg == "--batch" && i + 2 < argc) {
+      setup.queries = std::atoll(argv[++i]);
+      setup.group = std::atoll(argv[++i]);
+    } else if (arg == "--peer" && i + 1 < argc) {
+      peer_script = argv[++i];
+      plain_only = true;
     } else if (arg == "--plain-only") {
       plain_only = true;
     } else {
@@ -117,11 +162,15 @@ int main(int argc, char** argv) {
   int threads = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 2;
   if (plain_only) {
     const std::string objective = only_objective.empty() ? "infonce" : only_objective;
-    std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=32 g=8 bag encoder d=96, %s, diagnostics and probes off\n",
-                static_cast<long long>(steps), threads, objective.c_str());
-    std::printf("%-12s %12s\n", "objective", "plain ms");
-    std::printf("%-12s %12.2f\n", objective.c_str(), median_ms(objective, false, 0, steps, threads));
-    return 0;
+    std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=%lld g=%lld, encoder %s, %s, "
+                "diagnostics and probes off\n",
+                static_cast<long long>(steps), threads, static_cast<long long>(setup.queries),
+                static_cast<long long>(setup.group), encoder_json(setup.encoder).dump().c_str(), objective.c_str());
+    double ms = median_ms(objective, false, 0, steps, threads);
+    std::printf("%-12s %12s %14s\n", "objective", "plain ms", "examples/s");
+    std::printf("%-12s %12.2f %14.1f\n", objective.c_str(), ms, 1000.0 * static_cast<double>(setup.queries) / ms);
+    std::fflush(stdout);
+    return peer_script.empty() ? 0 : run_peer(peer_script, steps, threads, ms);
   }
   std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=32 g=8 bag encoder d=96, probes: 12 queries every 10 steps\n",
               static_cast<long long>(steps), threads);
