@@ -40,7 +40,8 @@ const char* kUsage =
     "  run and an untrained-encoder run per seed, trains them and writes FILE.studies/NAME/report.md with\n"
     "  figures. Run it again to continue an interrupted study (finished runs are reused).\n"
     "  --detach        run the whole study in the background (log in FILE.studies/NAME/study.log)\n"
-    "  --report-only   write the report from what has finished so far, start nothing\n";
+    "  --report-only   write the report from what has finished so far, start nothing\n"
+    "  --plan          validate the grid and the dataset, print the planned runs, start nothing\n";
 
 volatile std::sig_atomic_t g_interrupted = 0;
 extern "C" void on_interrupt(int) { g_interrupted = 1; }
@@ -254,7 +255,7 @@ int write_report(const std::string& database, const std::string& directory) {
 
 int study_command(const std::vector<std::string>& args) {
   CliArgs cli(args, {"db", "preset", "dataset", "objectives", "regimes", "noise", "seeds", "steps", "set", "name", "max-concurrent"},
-              {"detach", "report-only", "help"});
+              {"detach", "report-only", "plan", "help"});
   if (cli.has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -266,6 +267,12 @@ int study_command(const std::vector<std::string>& args) {
   if (cli.has("report-only")) return write_report(database, directory);
   study::StudyState state = open_state(spec, directory);
   validate(spec);
+  if (cli.has("plan")) {
+    for (const auto& planned : study::plan_study(spec)) say(planned.cell.key());
+    say(std::to_string(study::plan_study(spec).size()) + " runs, plus BM25 and " + std::to_string(spec.seeds.size()) +
+        " untrained baseline(s); nothing was created");
+    return 0;
+  }
   if (cli.has("detach")) {
     std::vector<std::string> argv = {runs::current_executable(), "study"};
     for (const auto& arg : args)

@@ -1,5 +1,6 @@
 #include "core/objectives/probe.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ATen.h>
 
 #include <algorithm>
