@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
 #include <ATen/ops/isnan.h>
 #include <ATen/ops/mm.h>
 
@@ -16,6 +17,8 @@ namespace multipos::eval {
 namespace {
 
 constexpr std::int64_t kNoExclusion = -1;
+constexpr std::size_t kCachedScoreBytes = std::size_t{4} << 20;  // about a shared L2/L3 slice
+constexpr std::int64_t kMinChunkRows = 512;
 
 // Everything the ranking rule and the exclusion rule need, prepared once per search.
 struct SearchPlan {
@@ -108,20 +111,28 @@ at::Tensor prepared(const at::Tensor& matrix, Similarity similarity) {
 }
 
 // Folds one row of scores (for corpus rows first_row..) into a bounded heap of the best hits.
+// Once the heap is full, its worst score is a running threshold kept in a register: the tight
+// skip loop over scores below it is what most of the row costs, so it must not touch the heap.
 void fold_scores(const float* scores, std::int64_t count, std::int64_t first_row,
                  std::int64_t excluded, std::size_t k, const HitOrder& order,
                  std::vector<Hit>& heap) {
-  for (std::int64_t j = 0; j < count; ++j) {
+  std::int64_t j = 0;
+  for (; j < count && heap.size() < k; ++j) {
+    if (first_row + j == excluded) continue;
+    heap.push_back({first_row + j, scores[j]});
+    std::push_heap(heap.begin(), heap.end(), order);
+  }
+  if (heap.empty()) return;
+  float threshold = heap.front().score;
+  for (; j < count; ++j) {
+    while (j < count && scores[j] < threshold) ++j;
+    if (j == count) break;
     const Hit hit{first_row + j, scores[j]};
-    if (hit.doc_index == excluded) continue;
-    if (heap.size() < k) {
-      heap.push_back(hit);
-      std::push_heap(heap.begin(), heap.end(), order);
-    } else if (hit.score >= heap.front().score && order(hit, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), order);
-      heap.back() = hit;
-      std::push_heap(heap.begin(), heap.end(), order);
-    }
+    if (hit.doc_index == excluded || !order(hit, heap.front())) continue;
+    std::pop_heap(heap.begin(), heap.end(), order);
+    heap.back() = hit;
+    std::push_heap(heap.begin(), heap.end(), order);
+    threshold = heap.front().score;
   }
 }
 
@@ -130,13 +141,19 @@ void search_block(const at::Tensor& query_block, std::int64_t first_query,
                   SearchResults& results) {
   const std::int64_t block_rows = query_block.size(0);
   const std::int64_t corpus_rows = corpus.size(0);
-  const std::int64_t chunk_rows = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(options.score_budget_bytes / sizeof(float)) / block_rows);
+  // The score chunk is sized to stay in cache (kCachedScoreBytes) so the top-k pass reads what the
+  // product just wrote, but never below kMinChunkRows corpus rows, where the product slows down.
+  const auto budget_rows = static_cast<std::int64_t>(options.score_budget_bytes / sizeof(float)) / block_rows;
+  const auto cached_rows = static_cast<std::int64_t>(kCachedScoreBytes / sizeof(float)) / block_rows;
+  const std::int64_t chunk_rows =
+      std::max<std::int64_t>(1, std::min(budget_rows, std::max(cached_rows, kMinChunkRows)));
   const HitOrder order{&plan.tie_rank};
+  at::Tensor buffer;  // reused by every full-size chunk: no allocation per product
   for (std::int64_t start = 0; start < corpus_rows; start += chunk_rows) {
     const std::int64_t count = std::min(chunk_rows, corpus_rows - start);
     const at::Tensor chunk = prepared(corpus.narrow(0, start, count), options.similarity);
-    const at::Tensor scores = at::mm(query_block, chunk.t()).contiguous();
+    if (!buffer.defined() || buffer.size(1) != count) buffer = at::empty({block_rows, count}, query_block.options());
+    const at::Tensor& scores = at::mm_out(buffer, query_block, chunk.t());
     const float* base = scores.data_ptr<float>();
     at::parallel_for(0, block_rows, 8, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t row = begin; row < end; ++row) {

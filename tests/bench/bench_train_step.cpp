@@ -162,10 +162,14 @@ int main(int argc, char** argv) {
   int threads = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 2;
   if (plain_only) {
     const std::string objective = only_objective.empty() ? "infonce" : only_objective;
-    std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=%lld g=%lld, encoder %s, %s, "
-                "diagnostics and probes off\n",
-                static_cast<long long>(steps), threads, static_cast<long long>(setup.queries),
-                static_cast<long long>(setup.group), encoder_json(setup.encoder).dump().c_str(), objective.c_str());
+    // libgomp reads OMP_WAIT_POLICY when it loads: spinning OpenMP workers fight OpenBLAS's own
+    // threads on a small machine, so the figures depend on it (see README.md).
+    const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+    std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, OMP_WAIT_POLICY=%s, B=%lld g=%lld, "
+                "encoder %s, %s, diagnostics and probes off\n",
+                static_cast<long long>(steps), threads, wait_policy ? wait_policy : "(unset)",
+                static_cast<long long>(setup.queries), static_cast<long long>(setup.group),
+                encoder_json(setup.encoder).dump().c_str(), objective.c_str());
     double ms = median_ms(objective, false, 0, steps, threads);
     std::printf("%-12s %12s %14s\n", "objective", "plain ms", "examples/s");
     std::printf("%-12s %12.2f %14.1f\n", objective.c_str(), ms, 1000.0 * static_cast<double>(setup.queries) / ms);
