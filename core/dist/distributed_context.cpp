@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -12,11 +13,20 @@
 #endif
 
 #include <cstdlib>
+#include <type_traits>
 #include <thread>
 
 #include "core/dist/error_text.hpp"
 
 namespace multipos::dist {
+
+// LibTorch 1.x process groups derive from c10d::ProcessGroup, 2.x ones from c10d::Backend; both
+// have the collectives we call, so hold the group by whichever base this LibTorch uses.
+using GroupBase = std::conditional_t<std::is_base_of_v<c10d::ProcessGroup, c10d::ProcessGroupGloo>, c10d::ProcessGroup,
+                                     c10d::Backend>;
+struct CollectiveGroup {
+  c10::intrusive_ptr<GroupBase> group;
+};
 
 namespace {
 
@@ -136,7 +146,8 @@ void DistributedContext::create_process_group(const c10::Device& device) {
   if (backend_ == "nccl") {
     auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
     nccl_options->timeout = options_.timeout;
-    group_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank(), world_size(), nccl_options);
+    group_ = std::make_shared<CollectiveGroup>(
+        CollectiveGroup{c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank(), world_size(), nccl_options)});
     return;
   }
 #else
@@ -156,7 +167,8 @@ void DistributedContext::create_process_group(const c10::Device& device) {
   else
     gloo_options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
   try {
-    group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank(), world_size(), gloo_options);
+    group_ = std::make_shared<CollectiveGroup>(
+        CollectiveGroup{c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, rank(), world_size(), gloo_options)});
   } catch (const std::exception& error) {
     fail_collective("connecting the Gloo process group", error_text(error));
   }
@@ -176,21 +188,21 @@ void DistributedContext::run_collective(const std::string& operation,
 
 void DistributedContext::all_reduce_sum_(at::Tensor& tensor) {
   std::vector<at::Tensor> tensors{tensor};
-  run_collective("all-reduce", [&] { return group_->allreduce(tensors); });
+  run_collective("all-reduce", [&] { return group_->group->allreduce(tensors); });
 }
 
 void DistributedContext::all_reduce_max_(at::Tensor& tensor) {
   std::vector<at::Tensor> tensors{tensor};
   c10d::AllreduceOptions reduce_options;
   reduce_options.reduceOp = c10d::ReduceOp::MAX;
-  run_collective("all-reduce (max)", [&] { return group_->allreduce(tensors, reduce_options); });
+  run_collective("all-reduce (max)", [&] { return group_->group->allreduce(tensors, reduce_options); });
 }
 
 std::vector<at::Tensor> DistributedContext::all_gather(const at::Tensor& local) {
   std::vector<at::Tensor> inputs{local.contiguous()};
   std::vector<std::vector<at::Tensor>> outputs(1);
   for (int r = 0; r < world_size(); ++r) outputs[0].push_back(at::empty_like(inputs[0]));
-  run_collective("all-gather", [&] { return group_->allgather(outputs, inputs); });
+  run_collective("all-gather", [&] { return group_->group->allgather(outputs, inputs); });
   return outputs[0];
 }
 

@@ -21,6 +21,8 @@
 
 namespace multipos::dist {
 
+struct CollectiveGroup;
+
 // The store key under which rank `rank` leaves its failure message.
 std::string failure_key(int rank);
 
@@ -105,7 +107,7 @@ class DistributedContext {
   DistributedOptions options_;
   std::string backend_;
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  std::shared_ptr<CollectiveGroup> group_;  // the Gloo or NCCL group (its base class differs by LibTorch version)
   bool failure_reported_ = false;
   bool main_lost_ = false;
 };
