@@ -9,6 +9,8 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "core/model/checkpoint.hpp"
 #include "core/model/safetensors.hpp"
@@ -68,7 +70,21 @@ void restore_generators(const nlohmann::json& states, const at::Device& device, 
 // --- AdamW moments by parameter name (the optimizer keys them by TensorImpl address, which
 // differs between processes)
 
-std::string optimizer_key(const at::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+// LibTorch 1.x keys the state by that address printed as text (c10::guts::to_string), 2.x by the
+// address itself: build whichever key this LibTorch's optimizer uses.
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::AdamW&>().state())>::key_type;
+
+template <typename Key = OptimizerStateKey>
+Key optimizer_key(const at::Tensor& parameter) {
+  void* address = parameter.unsafeGetTensorImpl();
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;
+    text << address;
+    return text.str();
+  } else {
+    return address;
+  }
+}
 
 nlohmann::json save_optimizer(const std::string& path, model::Encoder& encoder, torch::optim::AdamW& optimizer) {
   std::map<std::string, at::Tensor> tensors;
