@@ -9,6 +9,7 @@
 #include <imgui.h>
 #include <nlohmann/json.hpp>
 
+#include "core/util/assets.hpp"
 #include "core/runs/scheduler.hpp"
 
 namespace multipos::ui {
@@ -32,7 +33,7 @@ std::string file_name(const std::string& path) { return std::filesystem::path(pa
 }  // namespace
 
 LaunchPanel::LaunchPanel(std::string assets_dir, const RunFactory* factory)
-    : assets_dir_(std::move(assets_dir)), factory_(factory), presets_(list_presets(assets_dir_)) {
+    : assets_dir_(std::move(assets_dir)), factory_(factory), presets_(util::list_asset_files(assets_dir_, "presets")) {
   draft_.objectives = {"infonce", "jointlh", "lsepair"};
   draft_.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(), 0);
   // quick.json trains in seconds: the friendliest first choice when it is there.
@@ -44,7 +45,7 @@ LaunchPanel::LaunchPanel(std::string assets_dir, const RunFactory* factory)
 
 void LaunchPanel::open() {
   open_requested_ = true;
-  presets_ = list_presets(assets_dir_);  // presets added since the studio started show up
+  presets_ = util::list_asset_files(assets_dir_, "presets");  // presets added since the studio started show up
 }
 
 void LaunchPanel::fill_from_config(const nlohmann::json& config) {

@@ -19,11 +19,6 @@ bool is_device(const std::string& device) {
                      [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-bool has_presets(const std::filesystem::path& dir) {
-  std::error_code error;
-  return !dir.empty() && std::filesystem::is_directory(dir / "presets", error);
-}
-
 }  // namespace
 
 const std::vector<std::string>& launchable_objectives() {
@@ -65,35 +60,6 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
     errors.push_back({"encoder", "encoder: expected a JSON object"});
   }
   return errors;
-}
-
-std::string find_assets_dir(const std::string& preferred, const std::string& executable) {
-  namespace fs = std::filesystem;
-  if (has_presets(preferred)) return preferred;
-  std::vector<fs::path> candidates;
-  if (!executable.empty()) {
-    const fs::path dir = fs::path(executable).parent_path();
-    candidates = {dir / ".." / "assets", dir / ".." / ".." / "assets", dir / ".." / "share" / "multipos" / "assets"};
-  }
-#ifdef MULTIPOS_ASSETS_DIR
-  candidates.emplace_back(MULTIPOS_ASSETS_DIR);
-#endif
-  for (const auto& candidate : candidates) {
-    if (has_presets(candidate)) return candidate.lexically_normal().string();
-  }
-  return "";
-}
-
-std::vector<std::string> list_presets(const std::string& assets_dir) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> presets;
-  std::error_code error;
-  if (assets_dir.empty()) return presets;
-  for (fs::directory_iterator it(fs::path(assets_dir) / "presets", error), end; !error && it != end; it.increment(error)) {
-    if (it->path().extension() == ".json" && it->is_regular_file(error)) presets.push_back(it->path().string());
-  }
-  std::sort(presets.begin(), presets.end());
-  return presets;
 }
 
 }  // namespace multipos::ui

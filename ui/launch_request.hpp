@@ -59,11 +59,7 @@ struct RunFactory {
   bool available() const { return static_cast<bool>(validate) && static_cast<bool>(create); }
 };
 
-// The assets directory: `preferred` when it holds presets/, else the first of <exe dir>/../assets,
-// <exe dir>/../../assets, <exe dir>/../share/multipos/assets and the source tree's assets/
-// (MULTIPOS_ASSETS_DIR, compiled in) that holds presets/. "" when none does.
-std::string find_assets_dir(const std::string& preferred, const std::string& executable);
-// <assets>/presets/*.json, sorted by file name.
-std::vector<std::string> list_presets(const std::string& assets_dir);
+// The assets directory and its presets: util::find_assets_dir, and
+// util::list_asset_files(assets_dir, "presets") (core/util/assets.hpp).
 
 }  // namespace multipos::ui

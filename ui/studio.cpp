@@ -11,6 +11,7 @@
 #include <imgui.h>
 
 #include "core/runs/process.hpp"
+#include "core/util/assets.hpp"
 #include "ui/splitter.hpp"
 #include "ui/status_bar.hpp"
 
@@ -68,7 +69,7 @@ Studio::Studio(StudioOptions options)
       inspector_(options_.db_path, &datasets_),
       dataset_panel_(datasets_),
       compare_(options_.db_path),
-      launch_panel_(find_assets_dir(options_.assets_dir, this_executable()), &options_.run_factory),
+      launch_panel_(util::find_assets_dir(options_.assets_dir, this_executable()), &options_.run_factory),
       requested_tab_(options_.initial_tab),
       has_requested_tab_(options_.initial_tab != StudioTab::curves),
       run_control_(std::make_unique<RunControl>(run_control_options(options_))),
