@@ -1,5 +1,6 @@
 #include "app/commands/run_creation.hpp"
 
+#include <cstdio>
 #include <random>
 
 #include "core/train/baseline.hpp"
@@ -40,7 +41,8 @@ const std::set<std::string>& run_config_options() {
   return options;
 }
 
-std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& store) {
+std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& store,
+                                          std::vector<int64_t>* baseline_ids) {
   std::string source = cli.get_or("config", "(defaults)");
   nlohmann::json config = cli.get("config") ? util::ConfigReader::load_file(source) : nlohmann::json::object();
   if (!config.is_object()) throw util::ConfigError(source + ": the config must be a JSON object");
@@ -53,7 +55,10 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
   for (const auto& assignment : cli.get_all("set")) apply_config_override(config, assignment);
 
   std::vector<std::string> names;
-  if (auto list = cli.get("objective")) {
+  const bool baselines_only = cli.get_or("objective", "") == "none";
+  if (baselines_only) {
+    names = {""};  // resolved below for the baselines' config only; no run is trained
+  } else if (auto list = cli.get("objective")) {
     names = objective_list(*list);
   } else if (config.contains("objective")) {
     names = {""};  // keep the config's own objective object
@@ -82,11 +87,18 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
   if (group.empty() && resolved.size() > 1) group = "group-" + std::to_string(std::random_device{}() % 1000000);
 
   // A group compared side by side gets its lexical baseline beside it (finished at once).
-  const std::string baseline = cli.get_or("baseline", resolved.size() > 1 ? "bm25" : "none");
-  if (baseline != "bm25" && baseline != "none") throw UsageError("--baseline takes bm25 or none, got '" + baseline + "'");
+  std::set<std::string> baselines;
+  for (const auto& kind : split_list(cli.get_or("baseline", resolved.size() > 1 ? "bm25" : "none"))) {
+    if (kind != "bm25" && kind != "untrained" && kind != "none")
+      throw UsageError("--baseline takes bm25, untrained, bm25,untrained or none, got '" + kind + "'");
+    if (kind != "none") baselines.insert(kind);
+  }
+  if (baselines_only && baselines.empty())
+    throw UsageError("--objective none trains nothing: give --baseline bm25, untrained or bm25,untrained");
 
   std::vector<int64_t> run_ids;
   for (const auto& run_config : resolved) {
+    if (baselines_only) break;
     store::NewRun run;
     run.name = run_config.name;
     run.objective = run_config.objective.name;
@@ -97,7 +109,18 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
     run.total_steps = run_config.steps;
     run_ids.push_back(store.create_run(run));
   }
-  if (baseline == "bm25") train::record_bm25_baseline(resolved.front(), store, group);
+  // BM25 first: it takes seconds, the untrained encoder may take minutes to encode the corpus.
+  if (baselines.count("bm25")) {
+    const int64_t id = train::record_bm25_baseline(resolved.front(), store, group);
+    if (baseline_ids) baseline_ids->push_back(id);
+  }
+  if (baselines.count("untrained")) {
+    const int64_t id = train::record_untrained_baseline(resolved.front(), store, group, [](const std::string& text) {
+      std::printf("%s\n", text.c_str());
+      std::fflush(stdout);
+    });
+    if (baseline_ids) baseline_ids->push_back(id);
+  }
   return run_ids;
 }
 

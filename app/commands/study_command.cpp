@@ -196,7 +196,7 @@ void record_baselines(const study::StudySpec& spec, study::StudyState& state, st
     if (finished(state.untrained_runs[seed])) continue;
     say("scoring the untrained encoder (seed " + std::to_string(seed) + ")");
     state.untrained_runs[seed] = train::record_untrained_baseline(
-        train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name), store, group);
+        train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name), store, group, say);
     study::save_study_state(state, directory);
   }
 }

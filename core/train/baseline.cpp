@@ -67,14 +67,16 @@ int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, 
   });
 }
 
-int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id) {
+int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id,
+                                  const std::function<void(const std::string&)>& say) {
   const nlohmann::json extra = {{"encoder", config.encoder}, {"objective", to_json(config)["objective"]}, {"seed", config.seed}};
   return record_baseline(config, store, group_id, "untrained", extra, [&](const data::Dataset& dataset) {
     std::shared_ptr<model::Encoder> encoder =
         model::make_encoder(util::ConfigReader(config.encoder, "untrained baseline config", "encoder"), config.seed);
     encoder->move_to(model::preferred_device(config.device));
     encoder->eval();
-    return evaluate_encoder(*encoder, dataset, config.eval.split, config.objective.similarity == "cosine");
+    return evaluate_encoder(*encoder, dataset, config.eval.split, config.objective.similarity == "cosine", 100, nullptr,
+                            progress_messages(say, "untrained " + config.encoder.value("kind", std::string("encoder")) + " encoder on " + config.eval.split));
   });
 }
 

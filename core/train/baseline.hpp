@@ -2,6 +2,7 @@
 // the dense runs it is compared with, so every comparison in the studio and the reports has them.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/store/run_store.hpp"
@@ -15,7 +16,9 @@ namespace multipos::train {
 int64_t record_bm25_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id);
 
 // The same for the config's encoder as initialised by its seed, before any training (objective
-// "untrained"): the start every trained run must beat for its ranking to mean anything.
-int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id);
+// "untrained"): the start every trained run must beat for its ranking to mean anything. Encoding a
+// large corpus with a pretrained encoder takes minutes on a CPU: `say` hears its progress.
+int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& store, const std::string& group_id,
+                                  const std::function<void(const std::string&)>& say = {});
 
 }  // namespace multipos::train

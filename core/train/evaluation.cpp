@@ -3,8 +3,11 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
@@ -16,13 +19,42 @@
 
 namespace multipos::train {
 
-at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role) {
+EncodeProgress progress_messages(std::function<void(const std::string&)> say, const std::string& what,
+                                 double every_seconds) {
+  using Clock = std::chrono::steady_clock;
+  struct Timing {
+    Clock::time_point start = Clock::now(), last = start;
+  };
+  auto timing = std::make_shared<Timing>();
+  return [say = std::move(say), what, every_seconds, timing](size_t done, size_t total) {
+    const auto now = Clock::now();
+    if (done == 0) *timing = Timing{};  // a new encoding with the same reporter
+    if (!say || done == 0 || done >= total || std::chrono::duration<double>(now - timing->last).count() < every_seconds)
+      return;
+    timing->last = now;
+    const double elapsed = std::chrono::duration<double>(now - timing->start).count();
+    const double left = elapsed * static_cast<double>(total - done) / static_cast<double>(done);
+    auto clock = [](double seconds) {
+      char text[24];
+      const long whole = static_cast<long>(seconds + 0.5);
+      std::snprintf(text, sizeof text, "%ld:%02ld", whole / 60, whole % 60);
+      return std::string(text);
+    };
+    say(what + ": " + std::to_string(done) + " of " + std::to_string(total) + " passages encoded (" + clock(elapsed) +
+        ", about " + clock(left) + " left)");
+  };
+}
+
+at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
+                        const EncodeProgress& progress) {
   constexpr size_t kBatch = 512;
   std::vector<at::Tensor> parts;
+  if (progress) progress(0, texts.size());
   for (size_t start = 0; start < texts.size(); start += kBatch) {
     std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
                                    texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + kBatch)));
     parts.push_back(encoder.encode(chunk, role).to(at::kCPU, at::kFloat).contiguous());
+    if (progress) progress(start + chunk.size(), texts.size());
   }
   return parts.empty() ? at::zeros({0, encoder.dim()}) : at::cat(parts);
 }
@@ -64,7 +96,8 @@ void retrieve_inspected(model::Encoder& encoder, const data::Dataset& dataset, c
 }  // namespace
 
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
-                                  bool cosine, size_t top_k, InspectedQueries* inspected) {
+                                  bool cosine, size_t top_k, InspectedQueries* inspected,
+                                  const EncodeProgress& corpus_progress) {
   torch::NoGradGuard no_grad;
   bool was_training = encoder.is_training();
   encoder.eval();
@@ -74,7 +107,7 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
     query_texts.push_back(dataset.query_texts[query]);
   }
   if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
-  at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage);
+  at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage, corpus_progress);
   at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query);
   if (inspected) retrieve_inspected(encoder, dataset, corpus, cosine, *inspected);
   encoder.train(was_training);

@@ -74,6 +74,52 @@ TEST(Cli, OneRunPerObjectiveInASharedGroup) {
                           [](const auto& row) { return row.metric == "ndcg_cut_10" && row.query_id.empty(); }));
 }
 
+// `--objective none --baseline bm25,untrained`: the two baselines alone, as finished runs whose
+// metrics are printed. The untrained encoder must be exactly the seed's initialisation: a run of
+// one step at the smallest learning rate leaves the bag's weights as they were, and its checkpoint
+// re-evaluated by `multipos eval` scores the same.
+TEST(Cli, BaselinesAloneScoreBm25AndTheUntrainedEncoder) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  Result scored = run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective none --baseline bm25,untrained");
+  ASSERT_EQ(scored.status, 0) << scored.output;
+  EXPECT_TRUE(contains(scored.output, "] bm25 on dev:  map ")) << scored.output;
+  EXPECT_TRUE(contains(scored.output, "] untrained on dev:  map ")) << scored.output;
+  EXPECT_TRUE(contains(scored.output, "ndcg_cut_10")) << scored.output;
+
+  double untrained_ndcg = -1;
+  {
+    RunStore store(db, RunStore::Mode::read_only);
+    auto runs = store.list_runs();
+    ASSERT_EQ(runs.size(), 2u) << "baselines only: no run to train";
+    EXPECT_EQ(runs[0].objective, "bm25");
+    EXPECT_EQ(runs[1].objective, "untrained");
+    for (const auto& r : runs) EXPECT_EQ(r.status, "finished") << r.objective << ": " << r.error;
+    for (const auto& row : store.evaluations(runs[1].id, "dev"))
+      if (row.metric == "ndcg_cut_10" && row.query_id.empty()) untrained_ndcg = row.value;
+  }
+  ASSERT_GT(untrained_ndcg, 0);
+
+  Result trained = run("train --config \"" + kQuickPreset + "\" --db \"" + db +
+                       "\" --objective infonce --steps 1 --lr 1e-9 --set eval.at_end=false --quiet");
+  ASSERT_EQ(trained.status, 0) << trained.output;
+  Result evaluated = run("eval --db \"" + db + "\" --run 3 --split dev");
+  ASSERT_EQ(evaluated.status, 0) << evaluated.output;
+  RunStore store(db, RunStore::Mode::read_only);
+  double checkpoint_ndcg = -1;
+  for (const auto& row : store.evaluations(3, "dev"))
+    if (row.metric == "ndcg_cut_10" && row.query_id.empty()) checkpoint_ndcg = row.value;
+  EXPECT_DOUBLE_EQ(checkpoint_ndcg, untrained_ndcg) << "the untrained baseline is the seed's initial encoder";
+
+  Result nothing = run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective none");
+  EXPECT_EQ(nothing.status, 2);
+  EXPECT_TRUE(contains(nothing.output, "--objective none trains nothing")) << nothing.output;
+  Result unknown = run("train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective none --baseline bm25,glove");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_TRUE(contains(unknown.output, "'glove'")) << unknown.output;
+  EXPECT_EQ(RunStore(db, RunStore::Mode::read_only).list_runs().size(), 3u) << "refusals create nothing";
+}
+
 TEST(Cli, BadConfigNamesFileAndFieldAndCreatesNothing) {
   TempDir dir;
   std::string db = dir.file("runs.sqlite");

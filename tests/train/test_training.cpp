@@ -7,7 +7,10 @@
 #include <set>
 
 #include "core/objectives/config.hpp"
+#include "core/model/encoder.hpp"
+#include "core/train/evaluation.hpp"
 #include "core/train/trainer.hpp"
+#include "core/util/config_reader.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunStore;
@@ -75,3 +78,35 @@ TEST_P(EveryObjective, LossFallsAndSeriesAreRecorded) {
 
 INSTANTIATE_TEST_SUITE_P(Objectives, EveryObjective, ::testing::ValuesIn(multipos::objectives::objective_names()),
                          [](const auto& info) { return info.param; });
+
+// A pretrained encoder can spend many minutes encoding a corpus on a CPU: the evaluation tells its
+// caller how far it is after each batch, and the message form says how much time is left.
+TEST(Evaluation, EncodingReportsProgressAfterEachBatch) {
+  auto encoder = multipos::model::make_encoder(
+      multipos::util::ConfigReader(nlohmann::json{{"kind", "bag"}, {"buckets", 1024}, {"embedding_dim", 8}}, "test",
+                                   "encoder"),
+      3);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 1500; ++i) texts.push_back("passage number " + std::to_string(i) + " about topic " + std::to_string(i % 7));
+
+  std::vector<std::pair<size_t, size_t>> seen;
+  at::Tensor rows = multipos::train::encode_texts(*encoder, texts, multipos::model::TextRole::passage,
+                                                  [&](size_t done, size_t total) { seen.emplace_back(done, total); });
+  EXPECT_EQ(rows.size(0), 1500);
+  EXPECT_EQ(seen, (std::vector<std::pair<size_t, size_t>>{{0, 1500}, {512, 1500}, {1024, 1500}, {1500, 1500}}));
+
+  std::vector<std::string> said;
+  auto progress = multipos::train::progress_messages([&](const std::string& text) { said.push_back(text); },
+                                                     "evaluating on test", 0);
+  multipos::train::encode_texts(*encoder, texts, multipos::model::TextRole::passage, progress);
+  ASSERT_EQ(said.size(), 2u) << "one message per batch but none for the finished encoding";
+  EXPECT_NE(said[0].find("evaluating on test: 512 of 1500 passages encoded ("), std::string::npos) << said[0];
+  EXPECT_NE(said[1].find("1024 of 1500"), std::string::npos) << said[1];
+  EXPECT_NE(said[1].find(" left)"), std::string::npos) << said[1];
+
+  said.clear();
+  multipos::train::encode_texts(*encoder, texts, multipos::model::TextRole::passage,
+                                multipos::train::progress_messages([&](const std::string& text) { said.push_back(text); },
+                                                                   "slow", 3600));
+  EXPECT_TRUE(said.empty()) << "an encoding shorter than the period says nothing: " << said.front();
+}
