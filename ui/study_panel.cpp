@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/runs/process.hpp"
@@ -19,6 +20,32 @@ namespace {
 ImU32 curve_color(const StudyCurve& curve, float alpha) {
   study::Color color = curve.objective == "bm25" ? study::Color{200, 200, 200, 255} : study::objective_color(curve.objective);
   return IM_COL32(color.r, color.g, color.b, static_cast<int>(255 * alpha));
+}
+
+// One legend per regime above its four small plots, instead of a legend inside each plot that
+// hides the lines: a swatch and the name of every curve, wrapped to the width.
+void draw_shared_legend(const std::vector<StudyCurve>& curves) {
+  const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
+  bool first = true;
+  for (const auto& curve : curves) {
+    if (curve.xs.empty()) continue;
+    const float width = ImGui::GetFrameHeight() * 0.9f + ImGui::GetStyle().ItemInnerSpacing.x +
+                        ImGui::CalcTextSize(curve.label.c_str()).x;
+    if (!first) {
+      ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
+      if (ImGui::GetCursorScreenPos().x + width > right) ImGui::NewLine();
+    }
+    first = false;
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const float side = ImGui::GetTextLineHeight();
+    const float y = at.y + side * 0.5f;
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    draw->AddLine(ImVec2(at.x, y), ImVec2(at.x + side * 1.4f, y), curve_color(curve, curve.reference ? 0.6f : 1.0f),
+                  curve.reference ? 1.0f : 2.5f);
+    ImGui::Dummy(ImVec2(side * 1.4f, side));
+    ImGui::SameLine(0, ImGui::GetStyle().ItemInnerSpacing.x);
+    ImGui::TextUnformatted(curve.label.c_str());
+  }
 }
 
 // The summary is Markdown; the tab shows it as plain text.
@@ -157,17 +184,27 @@ void StudyPanel::draw_study(const StudyView& view) {
     ImGui::TextColored(ImVec4(0.95f, 0.45f, 0.4f, 1), "%s", view.error.c_str());
     return;
   }
-  for (const auto& sentence : view.summary) {
-    ImGui::Bullet();
-    ImGui::TextWrapped("%s", without_emphasis(sentence).c_str());
+  // The summary scrolls in at most a third of the tab so the plots below stay in view.
+  if (ImGui::CollapsingHeader("Summary", ImGuiTreeNodeFlags_DefaultOpen) && !view.summary.empty()) {
+    const float wanted = (static_cast<float>(view.summary.size()) * 1.5f + 0.5f) * ImGui::GetTextLineHeightWithSpacing();
+    ImGui::BeginChild("study_summary", ImVec2(0, std::min(wanted, ImGui::GetContentRegionAvail().y * 0.33f)), false);
+    for (const auto& sentence : view.summary) {
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s", without_emphasis(sentence).c_str());
+    }
+    ImGui::EndChild();
   }
+  // Two plots per row, tall enough to read the lines; one legend per regime above them.
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float plot_height = 230;
   std::size_t plot_index = 0;
   for (const auto& regime : view.regimes) {
     auto it = view.panels.find(regime);
     if (it == view.panels.end()) continue;
     ImGui::Separator();
     ImGui::Text("Regime %s", regime.c_str());
-    const float width = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 3) / 4;
+    if (!it->second.empty()) draw_shared_legend(it->second.front().second);
+    const float width = (ImGui::GetContentRegionAvail().x - spacing) / 2;
     for (std::size_t p = 0; p < it->second.size(); ++p, ++plot_index) {
       const auto& [title, curves] = it->second[p];
       if (plots_.size() <= plot_index) plots_.emplace_back();
@@ -182,17 +219,18 @@ void StudyPanel::draw_study(const StudyView& view) {
         s.count = curve.xs.size();
         s.color = curve_color(curve, curve.reference ? 0.6f : 1.0f);
         s.thickness = curve.reference ? 1.0f : 2.0f;
+        s.in_legend = false;  // the shared legend above names them
         s.band_lo = curve.low.data();
         s.band_hi = curve.high.data();
         s.band_color = curve_color(curve, 0.18f);
         s.version = static_cast<uint64_t>(view.finished);
         series.push_back(s);
       }
-      if (p > 0) ImGui::SameLine();
+      if (p % 2 == 1) ImGui::SameLine(0, spacing);
       ImGui::BeginGroup();
       ImGui::TextUnformatted(title.c_str());
       plots_[plot_index].set_axis_labels("false-positive rate", "");
-      plots_[plot_index].draw(("##study_plot" + std::to_string(plot_index)).c_str(), series, ImVec2(width, 220),
+      plots_[plot_index].draw(("##study_plot" + std::to_string(plot_index)).c_str(), series, ImVec2(width, plot_height),
                               "No finished runs yet");
       ImGui::EndGroup();
     }
