@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +79,29 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
   return *this;
 }
 
+std::vector<std::string> current_environment() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) entries.emplace_back(*entry);
+  return entries;
+}
+
+std::vector<std::string> training_environment(const std::vector<std::string>& environment) {
+  std::vector<std::string> result = environment;
+  const std::string name = "OMP_WAIT_POLICY=";
+  const bool chosen = std::any_of(environment.begin(), environment.end(),
+                                  [&](const std::string& entry) { return entry.compare(0, name.size(), name) == 0; });
+  if (!chosen) result.push_back(name + "passive");
+  return result;
+}
+
+void reexec_with_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);  // at start-up, before any thread exists
+  ::execv("/proc/self/exe", argv);
+  // exec failed (no /proc?): carry on with the default policy, unset again so workers still get it.
+  ::unsetenv("OMP_WAIT_POLICY");
+}
+
 pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file) {
   if (argv.empty()) throw LaunchError("spawn_detached: no program given");
   std::error_code error;
@@ -107,8 +132,13 @@ pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& lo
   std::vector<char*> arguments;
   for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
   arguments.push_back(nullptr);
+  // An explicit environment, never setenv: the studio spawns from a process with other threads.
+  const std::vector<std::string> environment = training_environment(current_environment());
+  std::vector<char*> entries;
+  for (const auto& entry : environment) entries.push_back(const_cast<char*>(entry.c_str()));
+  entries.push_back(nullptr);
   pid_t pid = 0;
-  int result = posix_spawn(&pid, argv[0].c_str(), &spawn.actions, &spawn.attributes, arguments.data(), environ);
+  int result = posix_spawn(&pid, argv[0].c_str(), &spawn.actions, &spawn.attributes, arguments.data(), entries.data());
   if (result != 0) throw LaunchError("cannot start " + argv[0] + ": " + system_error(result));
   return pid;
 }

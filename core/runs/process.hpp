@@ -44,9 +44,26 @@ class UniqueFd {
 
 // Starts `argv` (argv[0] is the program path) in a new session (setsid), so it outlives this
 // process and never receives the terminal's SIGINT/SIGHUP; stdin is /dev/null and stdout/stderr
-// append to `log_file` (its directory is created). Returns the child's pid; the caller must reap
-// it (waitpid) to avoid a zombie while this process lives. Throws LaunchError.
+// append to `log_file` (its directory is created). The child gets this process's environment with
+// OMP_WAIT_POLICY=passive added when unset (see training_environment). Returns the child's pid;
+// the caller must reap it (waitpid) to avoid a zombie while this process lives. Throws LaunchError.
 pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file);
+
+// OpenMP's default wait policy lets LibTorch's idle OpenMP threads spin while OpenBLAS's own
+// threads multiply: on a 2-core machine a training step ran 2-5x slower than with
+// OMP_WAIT_POLICY=passive (tests/bench/README.md). libgomp reads the variable once, when it loads,
+// so a process cannot change it for itself: training processes are started with it instead.
+// `environment` ("NAME=value" entries) plus OMP_WAIT_POLICY=passive unless it names a policy
+// already (the user's choice wins).
+std::vector<std::string> training_environment(const std::vector<std::string>& environment);
+// This process's environment as "NAME=value" entries.
+std::vector<std::string> current_environment();
+
+// For a command that trains or encodes in this process: when OMP_WAIT_POLICY is unset, sets it
+// to passive and replaces the process with the same executable and arguments (same pid), so
+// libgomp loads with it; ~0.7 s of library loading, once. Returns (does nothing) when the
+// variable is set or the exec fails.
+void reexec_with_passive_openmp(char** argv);
 
 enum class Liveness { alive, gone };
 

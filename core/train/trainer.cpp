@@ -256,6 +256,18 @@ void build_optimizer(TrainingSession& session, const std::string& source) {
       std::move(param_groups), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
 }
 
+namespace {
+
+// ", 2 threads, OMP_WAIT_POLICY=passive" on a CPU: the two things that decide a CPU step's speed.
+std::string cpu_threading_note(const model::Encoder& encoder) {
+  if (!encoder.device().is_cpu()) return "";
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  return ", " + std::to_string(at::get_num_threads()) + " threads, OMP_WAIT_POLICY=" +
+         (policy ? std::string(policy) : std::string("unset (OpenMP threads spin between ops)"));
+}
+
+}  // namespace
+
 TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
                        dist::DistributedContext* distributed) {
   check_world_size(config, run_id, distributed);
@@ -272,7 +284,8 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
                   std::to_string(session.dataset.num_passages()) + " passages) on " + session.encoder->device().str() +
                   (distributed ? " x " + std::to_string(distributed->world_size()) + " processes (" +
                                      distributed->backend() + ")"
-                               : std::string()));
+                               : std::string()) +
+                  cpu_threading_note(*session.encoder));
   ScalarWriter writer(store, run_id, config.flush_every, session.writes);
   std::deque<std::pair<Clock::time_point, int64_t>> recent;  // (time, examples) for throughput
   int64_t examples_seen = 0, last_checkpoint_step = first_step - 1;

@@ -120,6 +120,20 @@ TEST(Cli, BaselinesAloneScoreBm25AndTheUntrainedEncoder) {
   EXPECT_EQ(RunStore(db, RunStore::Mode::read_only).list_runs().size(), 3u) << "refusals create nothing";
 }
 
+// A foreground `train` starts itself again with OMP_WAIT_POLICY=passive when the variable is unset
+// (libgomp reads it only when it loads) and says so in its first line; a user's choice stays.
+TEST(Cli, TrainRunsWithPassiveOpenMpUnlessThePolicyIsChosen) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  const std::string arguments = "train --config \"" + kQuickPreset + "\" --db \"" + db + "\" --steps 2 --device cpu";
+  Result unset = run(arguments, "env -u OMP_WAIT_POLICY");
+  ASSERT_EQ(unset.status, 0) << unset.output;
+  EXPECT_TRUE(contains(unset.output, " threads, OMP_WAIT_POLICY=passive")) << unset.output;
+  Result chosen = run(arguments, "OMP_WAIT_POLICY=active");
+  ASSERT_EQ(chosen.status, 0) << chosen.output;
+  EXPECT_TRUE(contains(chosen.output, " threads, OMP_WAIT_POLICY=active")) << chosen.output;
+}
+
 TEST(Cli, BadConfigNamesFileAndFieldAndCreatesNothing) {
   TempDir dir;
   std::string db = dir.file("runs.sqlite");

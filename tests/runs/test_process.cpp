@@ -165,3 +165,32 @@ TEST(WorkerLauncher, StartsProbesSignalsAndCollectsAWorker) {
   EXPECT_EQ(launcher.probe(pid, 0).liveness, Liveness::gone);
   EXPECT_THROW(launcher.signal(pid, SIGTERM), LaunchError) << "signalling a reaped worker names the pid";
 }
+
+// Training processes get OpenMP's passive wait policy (libgomp reads it only when it loads), unless
+// the user chose a policy: the spawned child's environment says which.
+TEST(Process, WorkersStartWithPassiveOpenMpUnlessAPolicyIsChosen) {
+  EXPECT_EQ(training_environment({"A=1", "PATH=/bin"}),
+            (std::vector<std::string>{"A=1", "PATH=/bin", "OMP_WAIT_POLICY=passive"}));
+  EXPECT_EQ(training_environment({"OMP_WAIT_POLICY=active", "B=2"}),
+            (std::vector<std::string>{"OMP_WAIT_POLICY=active", "B=2"}));
+  EXPECT_EQ(training_environment({"OMP_WAIT_POLICY_X=1"}).back(), "OMP_WAIT_POLICY=passive")
+      << "only the exact name counts as a choice";
+
+  const char* saved = std::getenv("OMP_WAIT_POLICY");
+  const std::string original = saved ? saved : "";
+  TempDir dir;
+  auto child_policy = [&](const std::string& name) {
+    std::string log = dir.file(name);
+    pid_t child = spawn_detached({"/bin/sh", "-c", "echo \"policy=$OMP_WAIT_POLICY\""}, log);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return read_file(log);
+  };
+  ::unsetenv("OMP_WAIT_POLICY");
+  EXPECT_EQ(child_policy("unset.log"), "policy=passive\n");
+  EXPECT_EQ(std::getenv("OMP_WAIT_POLICY"), nullptr) << "the parent's own environment is left alone";
+  ::setenv("OMP_WAIT_POLICY", "active", 1);
+  EXPECT_EQ(child_policy("active.log"), "policy=active\n");
+  if (saved) ::setenv("OMP_WAIT_POLICY", original.c_str(), 1);
+  else ::unsetenv("OMP_WAIT_POLICY");
+}

@@ -18,9 +18,10 @@ struct Result {
   std::string output;  // stdout and stderr together
 };
 
-inline Result run(const std::string& arguments) {
+// `environment` goes before the program on the shell line: "env -u NAME" or "NAME=value".
+inline Result run(const std::string& arguments, const std::string& environment = "") {
   Result result;
-  std::string command = "\"" + kBinary + "\" " + arguments + " 2>&1";
+  std::string command = environment + (environment.empty() ? "" : " ") + "\"" + kBinary + "\" " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return result;
   std::array<char, 4096> buffer{};
