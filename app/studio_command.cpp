@@ -19,6 +19,7 @@
 #include "app/commands/cli_args.hpp"
 #include "app/commands/run_creation.hpp"
 #include "app/platform/glfw_platform.hpp"
+#include "core/runs/process.hpp"
 #include "core/store/run_store.hpp"
 #include "ui/studio.hpp"
 #include "ui/studio_style.hpp"
@@ -90,11 +91,45 @@ StudioArgs parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
+constexpr const char* kScratchPrefix = "multipos-studio-";
+
+// Where a studio keeps the configs of runs it copies: <temporary directory>/multipos-studio-<pid>.
+std::filesystem::path scratch_dir(long pid) {
+  return std::filesystem::temp_directory_path() / (kScratchPrefix + std::to_string(pid));
+}
+
+// Removes the scratch folders of studios that ended without removing theirs (killed, crashed):
+// those whose pid no longer runs. A created run keeps its resolved config in the run store, so
+// nothing there is needed once its studio is gone.
+void remove_stale_scratch_dirs() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(error), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kScratchPrefix, 0) != 0) continue;
+    const std::string digits = name.substr(std::char_traits<char>::length(kScratchPrefix));
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::stol(digits);
+    if (pid == ::getpid() || runs::probe_process(pid).liveness == runs::Liveness::alive) continue;
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
+// This studio's scratch folder goes when the studio does (declared before the Studio, so it is
+// removed after the Studio's threads have ended).
+struct ScratchCleanup {
+  ~ScratchCleanup() {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_dir(::getpid()), ignored);
+  }
+};
+
 // A copied run's config as a file, since create_runs_from_cli reads its config from one: the
 // temporary directory, one file per copied run (rewritten whenever the request is checked).
 std::string base_config_file(const ui::LaunchRequest& request) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("multipos-studio-" + std::to_string(::getpid()));
+  const fs::path dir = scratch_dir(::getpid());
   fs::create_directories(dir);
   std::string stem = request.base_label;
   for (char& c : stem) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
@@ -265,6 +300,8 @@ int studio_command(const std::vector<std::string>& args) {
     std::filesystem::create_directories(std::filesystem::path(ini_path).parent_path(), error);
     ImGui::GetIO().IniFilename = ini_path.c_str();
   }
+  remove_stale_scratch_dirs();
+  ScratchCleanup scratch_cleanup;
   ui::Studio studio(options);
   if (parsed.new_runs) studio.launch_panel().open();
   if (!parsed.screenshot_path.empty()) {

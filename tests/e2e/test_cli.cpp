@@ -169,6 +169,35 @@ TEST(Cli, RefusesAFileThatIsNotARunStore) {
 }
 
 #if MULTIPOS_HAS_UI
+// Duplicate-and-edit writes configs into <tmp>/multipos-studio-<pid>; a studio removes its own
+// folder at exit and, at start, the folders of studios that died without removing theirs.
+TEST(Cli, StudioRemovesScratchFoldersOfStudiosThatAreGone) {
+  const std::string xvfb_run = MULTIPOS_XVFB_RUN;
+  if (xvfb_run.empty()) GTEST_SKIP() << "xvfb-run not found: install the xvfb package for the studio";
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  { RunStore create(db); }
+  const std::string tmp = dir.file("tmp");
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  ASSERT_GT(gone, 0);
+  waitpid(gone, nullptr, 0);
+  const std::string dead = tmp + "/multipos-studio-" + std::to_string(gone);
+  const std::string live = tmp + "/multipos-studio-" + std::to_string(getpid());  // this test: alive
+  const std::string other = tmp + "/multipos-studio-notes";
+  for (const auto& folder : {dead, live, other}) {
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder + "/copy.json") << "{}\n";
+  }
+  std::string command = "TMPDIR=\"" + tmp + "\" " + xvfb_run + " -a -s \"-screen 0 1280x800x24\" \"" + kBinary +
+                        "\" studio --db \"" + db + "\" --screenshot \"" + dir.file("s.png") + "\" --frames 2 > \"" +
+                        dir.file("studio.log") + "\" 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  EXPECT_FALSE(std::filesystem::exists(dead)) << "a dead studio's folder is removed";
+  EXPECT_TRUE(std::filesystem::exists(live + "/copy.json")) << "a live process's folder is left alone";
+  EXPECT_TRUE(std::filesystem::exists(other + "/copy.json")) << "only <prefix><pid> folders are touched";
+}
+
 TEST(Cli, StudioScreenshotOfALiveRun) {
   const std::string xvfb_run = MULTIPOS_XVFB_RUN;
   if (xvfb_run.empty()) GTEST_SKIP() << "xvfb-run not found: install the xvfb package for the studio screenshot";
