@@ -56,6 +56,20 @@ double interpolate(const std::vector<double>& xs, const std::vector<double>& ys,
   return ys[i - 1] + t * (ys[i] - ys[i - 1]);
 }
 
+SeriesData epoch_starts(const SeriesData& epoch) {
+  SeriesData starts;
+  double next = 1;
+  for (std::size_t i = 0; i < epoch.steps.size() && i < epoch.values.size(); ++i) {
+    if (!(epoch.values[i] > next)) continue;
+    // A step can cross several boundaries only when an epoch is smaller than a batch: one mark.
+    starts.steps.push_back(epoch.steps[i]);
+    starts.values.push_back(std::floor(epoch.values[i]));
+    starts.wall_times.push_back(i < epoch.wall_times.size() ? epoch.wall_times[i] : 0);
+    next = std::floor(epoch.values[i]) + 1;
+  }
+  return starts;
+}
+
 bool map_x(const SeriesData& series, XAxis axis, const XContext& context, std::vector<double>& xs) {
   xs.clear();
   const std::size_t n = series.steps.size();

@@ -30,6 +30,12 @@ struct XContext {
 // out of order keeps the previous x), because the plot binary-searches it.
 bool map_x(const SeriesData& series, XAxis axis, const XContext& context, std::vector<double>& xs);
 
+// Where each new epoch begins in a run's "epoch" series (epoch progress after each step): for
+// k = 1, 2, ... the first step whose value exceeds k, i.e. the first step that trained on queries
+// of epoch k + 1, with its wall time; values hold k. Training-batch diagnostics can jump there: an
+// encoder that memorises its queries (a hashed bag) meets only queries it has seen from then on.
+SeriesData epoch_starts(const SeriesData& epoch);
+
 // Linear interpolation of (xs, ys) at x; NaN outside [xs.front(), xs.back()] or when empty.
 double interpolate(const std::vector<double>& xs, const std::vector<double>& ys, double x);
 

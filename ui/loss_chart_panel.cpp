@@ -148,12 +148,64 @@ void LossChartPanel::draw_controls(const RunViewModel& model, const RunSelection
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip("Mouse wheel: zoom around the cursor (shift: y only, ctrl: x only)\n"
                       "Drag: pan\nDouble-click or Fit: fit to the data and follow new points\n"
-                      "Smoothing: debiased exponential moving average; raw curve drawn faint");
+                      "Smoothing: debiased exponential moving average; raw curve drawn faint\n"
+                      "Dashed lines: where each epoch starts (when the selected runs agree). Training-batch\n"
+                      "series can jump there: from then on the batches hold queries the encoder has seen");
   }
+}
+
+void LossChartPanel::update_epoch_markers(const RunViewModel& model, const RunSelection& selection) {
+  std::string key = x_axis_name(x_axis_);
+  for (int64_t id : selection.ids()) key += "|" + std::to_string(id);
+  if (markers_revision_ == model.revision() && markers_key_ == key) return;
+  markers_revision_ = model.revision();
+  markers_key_ = key;
+  std::vector<plot::LinePlot::Marker> markers;
+  bool have = false, agree = true;
+  SeriesData first;
+  int64_t first_run = 0;
+  for (int64_t run_id : selection.ids()) {
+    const SeriesData* epoch = model.series(run_id, "epoch");
+    if (!epoch || epoch->steps.empty()) continue;
+    SeriesData starts = epoch_starts(*epoch);
+    if (!have) {
+      first = std::move(starts), first_run = run_id, have = true;
+      continue;
+    }
+    // A run that has not reached an epoch yet agrees on the ones it has.
+    const std::size_t common = std::min(first.steps.size(), starts.steps.size());
+    if (!std::equal(starts.steps.begin(), starts.steps.begin() + static_cast<std::ptrdiff_t>(common), first.steps.begin()))
+      agree = false;
+    if (starts.steps.size() > first.steps.size()) first = std::move(starts), first_run = run_id;
+  }
+  if (have && agree && !first.steps.empty() && first.steps.size() <= 200) {
+    std::vector<double> xs;
+    if (x_axis_ == XAxis::epoch) {
+      xs = first.values;  // epoch k starts at x = k exactly
+    } else {
+      XContext context;
+      if (const store::RunRecord* run = model.find_run(first_run)) {
+        context.examples_per_step = batch_queries(run->config_json);
+        context.start_time = run->started_at;
+      }
+      context.epoch = model.series(first_run, "epoch");
+      if (!map_x(first, x_axis_, context, xs)) xs.clear();
+      // The line goes between the last step of an epoch and the first of the next: half a step
+      // back on the step axis, at the examples seen before that step on the examples axis.
+      for (double& x : xs) {
+        if (x_axis_ == XAxis::step) x -= 0.5;
+        if (x_axis_ == XAxis::examples) x -= static_cast<double>(context.examples_per_step);
+      }
+    }
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      markers.push_back({xs[i], "epoch " + std::to_string(static_cast<int64_t>(first.values[i]) + 1)});
+  }
+  plot_.set_markers(std::move(markers));
 }
 
 void LossChartPanel::draw(const RunViewModel& model, const RunSelection& selection) {
   draw_controls(model, selection);
+  update_epoch_markers(model, selection);
   std::vector<plot::PlotSeries> curves;
   const bool smooth = smoothing_ > 0.001f;
   if (seed_bands_) update_bands(model, selection);

@@ -35,6 +35,8 @@ class LossChartPanel {
   void set_seed_bands(bool on) { seed_bands_ = on; }
   // The bands drawn last frame (for tests): one per seed group among the selected runs.
   const std::vector<BandCurve>& bands() const { return bands_.curves; }
+  // The epoch-start lines drawn behind the curves (the plot's markers), for tests.
+  const std::vector<plot::LinePlot::Marker>& epoch_markers() const { return plot_.markers(); }
 
  private:
   // Smoothed copy of one run's series, rebuilt when the data or the smoothing weight changes.
@@ -67,6 +69,9 @@ class LossChartPanel {
   const Smoothed& smoothed(int64_t run_id, const SeriesData& series);
   const MappedX& mapped_x(const RunViewModel& model, int64_t run_id, const SeriesData& series);
   void update_bands(const RunViewModel& model, const RunSelection& selection);
+  // Dashed lines where each epoch starts, when every selected run starts its epochs at the same
+  // steps (same training set and batch size); none otherwise.
+  void update_epoch_markers(const RunViewModel& model, const RunSelection& selection);
 
   std::string series_name_ = "loss";
   float smoothing_ = 0.6f;
@@ -76,6 +81,8 @@ class LossChartPanel {
   XAxis x_axis_ = XAxis::step;
   bool seed_bands_ = false;
   Bands bands_;
+  uint64_t markers_revision_ = 0;
+  std::string markers_key_;
 };
 
 }  // namespace multipos::ui

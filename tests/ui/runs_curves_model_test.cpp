@@ -133,6 +133,34 @@ TEST(CurveModel, XAxisMapsStepsToExamplesEpochsAndSeconds) {
   EXPECT_FALSE(parse_x_axis("minutes", axis));
 }
 
+// The trainer records epoch progress after each step (epoch + cursor / training queries). A new
+// epoch starts at the first step whose value passes the next whole number: a batch that straddles
+// the boundary counts for the new epoch, a batch that ends exactly on it does not.
+TEST(CurveModel, EpochStartsAreTheFirstStepsPastEachWholeEpoch) {
+  SeriesData straddling;  // 100 queries, batches of 32
+  straddling.steps = {0, 1, 2, 3, 4, 5, 6, 7};
+  straddling.values = {0.32, 0.64, 0.96, 1.28, 1.60, 1.92, 2.24, 2.56};
+  straddling.wall_times = {10, 11, 12, 13, 14, 15, 16, 17};
+  SeriesData starts = epoch_starts(straddling);
+  EXPECT_EQ(starts.steps, (std::vector<double>{3, 6}));
+  EXPECT_EQ(starts.values, (std::vector<double>{1, 2}));
+  EXPECT_EQ(starts.wall_times, (std::vector<double>{13, 16}));
+
+  SeriesData aligned;  // 96 queries, batches of 32: step 2 ends epoch 1 exactly at 1.0
+  aligned.steps = {0, 1, 2, 3, 4, 5, 6};
+  aligned.values = {1.0 / 3, 2.0 / 3, 1.0, 4.0 / 3, 5.0 / 3, 2.0, 7.0 / 3};
+  aligned.wall_times = std::vector<double>(7, 0.0);
+  EXPECT_EQ(epoch_starts(aligned).steps, (std::vector<double>{3, 6}));
+
+  SeriesData tiny;  // an epoch smaller than a batch: one mark per step, never two
+  tiny.steps = {0, 1};
+  tiny.values = {3.5, 7.0};
+  tiny.wall_times = {0, 0};
+  EXPECT_EQ(epoch_starts(tiny).steps, (std::vector<double>{0, 1}));
+  EXPECT_EQ(epoch_starts(tiny).values, (std::vector<double>{3, 7}));
+  EXPECT_TRUE(epoch_starts(SeriesData{}).steps.empty());
+}
+
 TEST(CurveModel, SeedBandIsTheMeanWithMinAndMaxOfTheCoveringCurves) {
   // Three seeds of one config: y = x, y = x + 2, y = x + 4 on x = 0..10; the third stops at 6.
   std::vector<double> x_full, x_short, y1, y2, y3;

@@ -290,6 +290,24 @@ void LinePlot::draw_hover(const Frame& frame, ImDrawList& draw,
   if (any) ImGui::EndTooltip();
 }
 
+void LinePlot::draw_markers(const Frame& frame, ImDrawList& draw) const {
+  const ImU32 line = ImGui::GetColorU32(ImGuiCol_Text, 0.22f), text = ImGui::GetColorU32(ImGuiCol_Text, 0.55f);
+  const float dash = 4, gap = 4;
+  float last_label_end = -1e30f;
+  for (const auto& marker : markers_) {
+    if (!(marker.x >= frame.x.min && marker.x <= frame.x.max)) continue;
+    const float x = std::floor(frame.px_x(marker.x)) + 0.5f;
+    for (float y = frame.plot_min.y; y < frame.plot_max.y; y += dash + gap)
+      draw.AddLine(ImVec2(x, y), ImVec2(x, std::min(y + dash, frame.plot_max.y)), line, 1.0f);
+    // A label only where it does not run into the previous one.
+    const float width = ImGui::CalcTextSize(marker.label.c_str()).x;
+    if (!marker.label.empty() && x + 3 > last_label_end + 6 && x + 3 + width < frame.plot_max.x) {
+      draw.AddText(ImVec2(x + 3, frame.plot_min.y + 2), text, marker.label.c_str());
+      last_label_end = x + 3 + width;
+    }
+  }
+}
+
 void LinePlot::draw_legend(const Frame& frame, ImDrawList& draw,
                            const std::vector<PlotSeries>& series) const {
   const float line_height = ImGui::GetTextLineHeight(), swatch = line_height * 1.2f, pad = 6;
@@ -356,6 +374,7 @@ void LinePlot::draw(const char* id, const std::vector<PlotSeries>& series, ImVec
   }
   draw_grid(frame, draw);
   draw.PushClipRect(frame.plot_min, frame.plot_max, true);
+  draw_markers(frame, draw);
   draw_series(frame, draw, series);
   caches_.resize(series.size());  // forget series that are no longer drawn
   draw_hover(frame, draw, series);

@@ -52,6 +52,14 @@ class LinePlot {
   void set_log_y(bool log_y);
   bool log_y() const { return log_y_; }
   void set_axis_labels(std::string x_label, std::string y_label);
+  // Faint vertical lines at these x values (data units) behind the series, each labelled at the
+  // top when there is room (e.g. where each epoch starts). Kept until set again.
+  struct Marker {
+    double x = 0;
+    std::string label;
+  };
+  void set_markers(std::vector<Marker> markers) { markers_ = std::move(markers); }
+  const std::vector<Marker>& markers() const { return markers_; }
   // Visible ranges in data units (y in log10 units when log_y()).
   Range x_range() const { return x_; }
   Range y_range() const { return y_; }
@@ -81,6 +89,7 @@ class LinePlot {
   void fit_to(const std::vector<PlotSeries>& series);
   void handle_input(const Frame& frame);
   void draw_grid(const Frame& frame, ImDrawList& draw) const;
+  void draw_markers(const Frame& frame, ImDrawList& draw) const;
   void draw_series(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series);
   void draw_band(const Frame& frame, ImDrawList& draw, const PlotSeries& series) const;
   void draw_hover(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series) const;
@@ -92,6 +101,7 @@ class LinePlot {
   bool following_ = true;
   bool log_y_ = false;
   std::string x_label_ = "step", y_label_;
+  std::vector<Marker> markers_;
   std::vector<SeriesCache> caches_;  // parallel to the series of the last draw
   std::vector<ImVec2> screen_points_;
 };
