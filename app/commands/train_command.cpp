@@ -191,7 +191,7 @@ std::vector<std::string> with_world_size(std::vector<std::string> args, int64_t 
   return args;
 }
 
-// "[run 7] untrained on test: ndcg@10 0.1640  recall@100 0.2970 ..." from the stored aggregate.
+// "[run 7] untrained on test:  map 0.1980  ndcg_cut_10 0.2760 ..." from the stored aggregates.
 void print_baseline(const store::RunStore& store, int64_t run_id) {
   auto run = store.find_run(run_id);
   if (!run) return;

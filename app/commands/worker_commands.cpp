@@ -131,6 +131,11 @@ int launch_command(const std::vector<std::string>& args) {
           std::to_string(run->total_steps) + " steps)");
     }
   }
+  if (run_ids.empty()) {  // --objective none: the baselines are scored and stored already
+    say("nothing to train: the baselines are stored as finished runs; list them with `multipos runs --db " +
+        database + "`");
+    return 0;
+  }
   if (cli.has("wait")) {
     int status = scheduler_loop(database, options);
     store::RunStore store(database, store::RunStore::Mode::read_only);

@@ -75,8 +75,10 @@ int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& st
         model::make_encoder(util::ConfigReader(config.encoder, "untrained baseline config", "encoder"), config.seed);
     encoder->move_to(model::preferred_device(config.device));
     encoder->eval();
+    const std::string what =
+        "untrained " + config.encoder.value("kind", std::string("encoder")) + " encoder on " + config.eval.split;
     return evaluate_encoder(*encoder, dataset, config.eval.split, config.objective.similarity == "cosine", 100, nullptr,
-                            progress_messages(say, "untrained " + config.encoder.value("kind", std::string("encoder")) + " encoder on " + config.eval.split));
+                            progress_messages(say, what));
   });
 }
 

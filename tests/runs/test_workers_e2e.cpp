@@ -224,6 +224,15 @@ TEST(Workers, LaunchWaitSchedulesInTheForegroundAndRefusesBadConfigs) {
   EXPECT_TRUE(contains(good.output, "started run 1 (worker pid ")) << good.output;
   EXPECT_TRUE(contains(good.output, "run 1 finished")) << good.output;
   EXPECT_EQ(run_of(db, 1).last_step, 9);
+
+  // Baselines alone: scored in the foreground, nothing queued, no scheduler started for nothing.
+  Result baselines = run("launch --config \"" + kQuickPreset + "\" --db \"" + db + "\" --objective none --baseline bm25");
+  EXPECT_EQ(baselines.status, 0) << baselines.output;
+  EXPECT_TRUE(contains(baselines.output, "nothing to train")) << baselines.output;
+  EXPECT_FALSE(contains(baselines.output, "scheduler pid")) << baselines.output;
+  ASSERT_EQ(runs_of(db).size(), 2u);
+  EXPECT_EQ(run_of(db, 2).objective, "bm25");
+  EXPECT_EQ(run_of(db, 2).status, "finished");
 }
 
 TEST(Workers, DoctorRefusesADamagedDatabase) {
