@@ -96,8 +96,14 @@ std::vector<std::string> training_environment(const std::vector<std::string>& en
 
 void reexec_with_passive_openmp(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  std::string self;
+  try {
+    self = current_executable();  // its real path, so ps and top still show "multipos", not "exe"
+  } catch (const LaunchError&) {
+    return;
+  }
   ::setenv("OMP_WAIT_POLICY", "passive", 1);  // at start-up, before any thread exists
-  ::execv("/proc/self/exe", argv);
+  ::execv(self.c_str(), argv);
   // exec failed (no /proc?): carry on with the default policy, unset again so workers still get it.
   ::unsetenv("OMP_WAIT_POLICY");
 }

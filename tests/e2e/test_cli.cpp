@@ -9,7 +9,9 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/store/run_store.hpp"
@@ -132,6 +134,37 @@ TEST(Cli, TrainRunsWithPassiveOpenMpUnlessThePolicyIsChosen) {
   Result chosen = run(arguments, "OMP_WAIT_POLICY=active");
   ASSERT_EQ(chosen.status, 0) << chosen.output;
   EXPECT_TRUE(contains(chosen.output, " threads, OMP_WAIT_POLICY=active")) << chosen.output;
+
+  // The restarted process keeps its pid and its name: ps, top and pkill still see "multipos".
+  std::string long_db = dir.file("long.sqlite");
+  pid_t trainer = fork();
+  ASSERT_GE(trainer, 0);
+  if (trainer == 0) {
+    ::unsetenv("OMP_WAIT_POLICY");
+    std::string log = dir.file("long.log");
+    freopen(log.c_str(), "w", stdout);
+    freopen(log.c_str(), "a", stderr);
+    execl(kBinary.c_str(), kBinary.c_str(), "train", "--config", kQuickPreset.c_str(), "--db", long_db.c_str(),
+          "--steps", "100000", "--set", "eval.at_end=false", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int64_t recorded_pid = 0;
+  for (int i = 0; i < 600 && recorded_pid == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!std::filesystem::exists(long_db)) continue;
+    auto runs = RunStore(long_db, RunStore::Mode::read_only).list_runs();
+    if (!runs.empty() && runs[0].status == "running") recorded_pid = runs[0].pid;
+  }
+  std::ifstream comm("/proc/" + std::to_string(trainer) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  std::ifstream environ_file("/proc/" + std::to_string(trainer) + "/environ");
+  std::string environment((std::istreambuf_iterator<char>(environ_file)), std::istreambuf_iterator<char>());
+  kill(trainer, SIGTERM);
+  waitpid(trainer, nullptr, 0);
+  EXPECT_EQ(recorded_pid, trainer) << "the restart keeps the pid the run records";
+  EXPECT_EQ(name, "multipos");
+  EXPECT_TRUE(contains(environment, std::string("OMP_WAIT_POLICY=passive") + '\0')) << "the restarted process has it";
 }
 
 TEST(Cli, BadConfigNamesFileAndFieldAndCreatesNothing) {
