@@ -229,11 +229,23 @@ std::string this_host_name() {
   return name;
 }
 
+std::string runnable_program_path(std::string link_target) {
+  // Rebuilt or upgraded while running: the link names the old file "... (deleted)". Workers start
+  // from the program now at that path; if nothing runnable is there, from this process's own image.
+  const std::string deleted = " (deleted)";
+  if (link_target.size() > deleted.size() &&
+      link_target.compare(link_target.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    link_target.resize(link_target.size() - deleted.size());
+    if (::access(link_target.c_str(), X_OK) != 0) return "/proc/self/exe";
+  }
+  return link_target;
+}
+
 std::string current_executable() {
   std::error_code error;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  std::string path = std::filesystem::read_symlink("/proc/self/exe", error).string();
   if (error) throw LaunchError("cannot find this program's path (/proc/self/exe): " + error.message());
-  return path.string();
+  return runnable_program_path(path);
 }
 
 std::string worker_log_path(const std::string& database, int64_t run_id) {

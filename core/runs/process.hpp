@@ -85,8 +85,13 @@ std::string signal_name(int signal_number);
 
 // gethostname(), the same name the trainer records with mark_started.
 std::string this_host_name();
-// Absolute path of the running executable (/proc/self/exe); throws LaunchError when unreadable.
+// Absolute path of the running executable (/proc/self/exe, through runnable_program_path);
+// throws LaunchError when unreadable.
 std::string current_executable();
+// What to start for a /proc/self/exe link target: itself; for "PATH (deleted)" (the file was
+// replaced while this process runs: a rebuild, an upgrade) PATH when a program is there, else
+// "/proc/self/exe" (this process's own image).
+std::string runnable_program_path(std::string link_target);
 // Where a run's worker writes stdout/stderr: "<db>.logs/run-<id>.log".
 std::string worker_log_path(const std::string& database, int64_t run_id);
 

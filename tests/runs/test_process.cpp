@@ -194,3 +194,16 @@ TEST(Process, WorkersStartWithPassiveOpenMpUnlessAPolicyIsChosen) {
   if (saved) ::setenv("OMP_WAIT_POLICY", original.c_str(), 1);
   else ::unsetenv("OMP_WAIT_POLICY");
 }
+
+// A scheduler started before a rebuild spawns its next worker after it: /proc/self/exe then reads
+// ".../multipos (deleted)", which cannot be started; the program now at that path can.
+TEST(Process, AReplacedProgramIsStartedFromItsPathAndARemovedOneFromItsImage) {
+  EXPECT_EQ(runnable_program_path("/bin/sh"), "/bin/sh");
+  EXPECT_EQ(runnable_program_path("/bin/sh (deleted)"), "/bin/sh");
+  TempDir dir;
+  EXPECT_EQ(runnable_program_path(dir.file("gone") + " (deleted)"), "/proc/self/exe");
+  std::ofstream(dir.file("not-runnable")) << "text\n";
+  EXPECT_EQ(runnable_program_path(dir.file("not-runnable") + " (deleted)"), "/proc/self/exe");
+  EXPECT_EQ(runnable_program_path(" (deleted)"), " (deleted)") << "a name that is only the suffix is left alone";
+  EXPECT_EQ(current_executable().find(" (deleted)"), std::string::npos);
+}

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -233,6 +235,45 @@ TEST(Workers, LaunchWaitSchedulesInTheForegroundAndRefusesBadConfigs) {
   ASSERT_EQ(runs_of(db).size(), 2u);
   EXPECT_EQ(run_of(db, 2).objective, "bm25");
   EXPECT_EQ(run_of(db, 2).status, "finished");
+}
+
+// Rebuilding multipos while a scheduler works through a queue (the file replaced under it) must not
+// fail the queued runs: the next worker starts from the program at that path. (Which path a
+// process resolves for itself after a replacement: Process.AReplacedProgramIsStartedFrom...)
+TEST(Workers, QueuedRunsStillStartAfterTheProgramIsRebuilt) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  BackgroundGuard guard{db};
+  const std::string program = dir.file("bin/multipos");
+  std::filesystem::create_directories(dir.file("bin"));
+  std::filesystem::copy_file(kBinary, program);
+  pid_t launcher = fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    std::string log = dir.file("launch.log");
+    freopen(log.c_str(), "w", stdout);
+    freopen(log.c_str(), "a", stderr);
+    execl(program.c_str(), program.c_str(), "launch", "--config", kQuickPreset.c_str(), "--db", db.c_str(),
+          "--objective", "infonce,jointlh", "--max-concurrent", "1", "--baseline", "none", "--set", "steps=400",
+          "--set", "eval.at_end=false", "--wait", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  guard.scheduler_pid = launcher;
+  ASSERT_TRUE(eventually(
+      [&] { return std::filesystem::exists(db) && runs_of(db).size() == 2 && run_of(db, 1).status == "running"; }, 60));
+  ASSERT_EQ(run_of(db, 2).status, "queued") << "the file must be replaced before the second worker starts";
+  // What a rebuild does: a new file at the same path; the running scheduler's image is "(deleted)".
+  std::filesystem::remove(program);
+  std::filesystem::copy_file(kBinary, program);
+
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return ::waitpid(launcher, &status, WNOHANG) == launcher; }, 240));
+  guard.scheduler_pid = 0;
+  for (int64_t id : {1, 2}) {
+    RunRecord record = run_of(db, id);
+    EXPECT_EQ(record.status, "finished") << "run " << id << ": " << record.error;
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(Workers, DoctorRefusesADamagedDatabase) {
