@@ -91,6 +91,18 @@ void DistributedContext::check_same(const std::string& key, const nlohmann::json
   wait_for_keys(keys, "for the " + key + " of every rank", [&](const std::string& found) {
     values.emplace_back(std::stoi(found.substr(prefix.size())), nlohmann::json::parse(text_of(store_->get(found))));
   });
+  // Rank 0 hosts the store: it waits until every rank has read the values, so that none loses the
+  // store in the middle of reading them when rank 0 then fails the run and exits. A rank that
+  // fails meanwhile ends the wait (its failure is reported by the collective that follows).
+  store_->set(prefix + "read/" + std::to_string(rank()), bytes_of("1"));
+  if (is_main()) {
+    std::vector<std::string> reads;
+    for (int r = 0; r < world_size(); ++r) reads.push_back(prefix + "read/" + std::to_string(r));
+    try {
+      wait_for_keys(reads, "until every rank has read the " + key, [](const std::string&) {});
+    } catch (const DistributedError&) {
+    }
+  }
   for (const auto& [r, theirs] : values)
     if (r == 0) reference = theirs;
   for (const auto& [r, theirs] : values) {
