@@ -45,6 +45,18 @@ EncodeProgress progress_messages(std::function<void(const std::string&)> say, co
   };
 }
 
+EncodeProgress with_heartbeats(EncodeProgress inner, store::RunStore& store, int64_t run_id, double every_seconds) {
+  using Clock = std::chrono::steady_clock;
+  auto last = std::make_shared<Clock::time_point>(Clock::now());
+  return [inner = std::move(inner), &store, run_id, every_seconds, last](size_t done, size_t total) {
+    if (inner) inner(done, total);
+    const auto now = Clock::now();
+    if (std::chrono::duration<double>(now - *last).count() < every_seconds) return;
+    *last = now;
+    store.heartbeat(run_id);
+  };
+}
+
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
                         const EncodeProgress& progress) {
   constexpr size_t kBatch = 512;

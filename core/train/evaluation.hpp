@@ -28,6 +28,11 @@ using EncodeProgress = std::function<void(size_t done, size_t total)>;
 EncodeProgress progress_messages(std::function<void(const std::string&)> say, const std::string& what,
                                  double every_seconds = 30);
 
+// `inner`, plus a heartbeat of `run_id` in `store` at most every `every_seconds` while encoding:
+// a worker's final evaluation with a pretrained encoder can take minutes, longer than the
+// scheduler's heartbeat timeout, and must not be mistaken for a hung worker.
+EncodeProgress with_heartbeats(EncodeProgress inner, store::RunStore& store, int64_t run_id, double every_seconds = 5);
+
 // Encodes texts without gradients in batches of 512, as CPU float32 rows.
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
                         const EncodeProgress& progress = {});

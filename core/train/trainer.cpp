@@ -80,10 +80,11 @@ void record_evaluation(TrainingSession& session, int64_t step, ScalarWriter& wri
   InspectedQueries inspected;
   inspected.step = step;
   for (const auto& probe : session.probes.queries) inspected.queries.push_back(probe.query);
-  eval::Evaluation result = evaluate_encoder(
-      *session.encoder, session.dataset, config.eval.split, config.objective.similarity == "cosine", 100, &inspected,
-      progress_messages([&session](const std::string& text) { session.message(text); },
-                        "evaluating on " + config.eval.split + " at step " + std::to_string(step)));
+  EncodeProgress progress = progress_messages([&session](const std::string& text) { session.message(text); },
+                                              "evaluating on " + config.eval.split + " at step " + std::to_string(step));
+  if (session.writes) progress = with_heartbeats(std::move(progress), session.store, session.run_id);
+  eval::Evaluation result = evaluate_encoder(*session.encoder, session.dataset, config.eval.split,
+                                             config.objective.similarity == "cosine", 100, &inspected, progress);
   std::vector<store::EvaluationRow> rows;
   for (size_t m = 0; m < result.measures.size(); ++m) {
     std::string name = result.measures[m].name();

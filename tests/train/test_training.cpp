@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 #include <set>
+#include <thread>
 
 #include "core/objectives/config.hpp"
 #include "core/model/encoder.hpp"
@@ -109,4 +111,27 @@ TEST(Evaluation, EncodingReportsProgressAfterEachBatch) {
                                 multipos::train::progress_messages([&](const std::string& text) { said.push_back(text); },
                                                                    "slow", 3600));
   EXPECT_TRUE(said.empty()) << "an encoding shorter than the period says nothing: " << said.front();
+}
+
+// A worker's final evaluation can outlast the scheduler's heartbeat timeout (MiniLM on WordNet's
+// 82k passages: 7 minutes, timeout 60 s; such a run was killed as hung at step 98 of 100): the
+// encoding's progress beats the run's heartbeat.
+TEST(Evaluation, EncodingProgressKeepsTheRunsHeartbeat) {
+  multipos::testing::TempDir dir;
+  RunStore store(dir.file("runs.sqlite"));
+  multipos::store::NewRun run;
+  run.name = "eval";
+  run.objective = "infonce";
+  run.config_json = "{}";
+  const int64_t id = store.create_run(run);
+  store.mark_started(id, 1, "host");
+  const double started = store.find_run(id)->heartbeat_at;
+  int inner_calls = 0;
+  auto progress = multipos::train::with_heartbeats([&](size_t, size_t) { ++inner_calls; }, store, id, 0.2);
+  progress(0, 1000);
+  EXPECT_EQ(store.find_run(id)->heartbeat_at, started) << "no beat before the period has passed";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  progress(512, 1000);
+  EXPECT_GT(store.find_run(id)->heartbeat_at, started);
+  EXPECT_EQ(inner_calls, 2) << "the wrapped progress still hears every batch";
 }
