@@ -5,6 +5,7 @@
 
 #include "core/train/baseline.hpp"
 #include "core/train/train_config.hpp"
+#include "core/util/config_override.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::app {
@@ -18,21 +19,11 @@ std::vector<std::string> objective_list(const std::string& text) {
 }  // namespace
 
 void apply_config_override(nlohmann::json& config, const std::string& assignment) {
-  auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError("--set expects key.path=value, got '" + assignment + "'");
-  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-  if (value.is_discarded()) value = text;
-  nlohmann::json* node = &config;
-  for (size_t start = 0;;) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object()) *node = nlohmann::json::object();
-    node = &(*node)[key];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
+  try {
+    util::apply_config_override(config, assignment);
+  } catch (const util::ConfigError& error) {
+    throw UsageError(error.what());
   }
-  *node = value;
 }
 
 const std::set<std::string>& run_config_options() {

@@ -52,7 +52,7 @@ void for_each_line(const std::string& path, const ReadOptions& options, ReadRepo
                    const std::function<Fields(const std::string&)>& split,
                    const LineHandler& handler) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open for reading");
+  if (!in) throw ParseError(path, 0, "file", "cannot open the file");
   std::string line;
   while (std::getline(in, line)) {
     ++report.lines;
@@ -67,7 +67,7 @@ void for_each_line(const std::string& path, const ReadOptions& options, ReadRepo
       }
     }
   }
-  if (in.bad()) throw std::runtime_error(path + ": read error");
+  if (in.bad()) throw ParseError(path, 0, "file", "read error");
 }
 
 void expect_columns(const Fields& fields, std::size_t expected, const std::string& path,

@@ -18,7 +18,7 @@ using ParseError = util::FileError;
 
 struct ReadOptions {
   // Skip malformed lines (and duplicated documents) instead of throwing; they are counted in
-  // the ReadReport. A file that cannot be opened still throws.
+  // the ReadReport. A file that cannot be opened still throws (a ParseError on field 'file').
   bool lenient = false;
 };
 

@@ -13,8 +13,6 @@ namespace multipos::model {
 
 namespace {
 
-constexpr uint64_t kMaxHeaderBytes = 100u << 20;
-
 float half_to_float(uint16_t half) {
   uint32_t sign = (half & 0x8000u) << 16, exponent = (half >> 10) & 0x1f, mantissa = half & 0x3ffu, bits;
   if (exponent == 0) {
@@ -55,34 +53,20 @@ bool integer_dtype(const std::string& dtype, at::ScalarType& type) {
   return true;
 }
 
-at::Tensor decode(const std::string& path, const std::string& name, const std::string& dtype,
-                  const std::vector<int64_t>& shape, const char* bytes, size_t size) {
-  int64_t count = 1;
-  for (int64_t dim : shape) {
-    if (dim < 0) throw SafetensorsError(path + ": tensor '" + name + "': negative dimension");
-    count *= dim;
-  }
+// `bytes` holds exactly entry.count values of entry.width bytes (read_safetensors_header checked it).
+at::Tensor decode(const SafetensorsEntry& entry, const char* bytes) {
   at::ScalarType integer_type = at::kLong;
-  const bool integer = integer_dtype(dtype, integer_type);
-  const size_t width = integer                                ? at::elementSize(integer_type)
-                       : dtype == "F32"                       ? 4
-                       : (dtype == "F16" || dtype == "BF16") ? 2
-                                                              : 0;
-  if (width == 0)
-    throw SafetensorsError(path + ": tensor '" + name + "': unsupported dtype " + dtype + " (F32, F16, BF16, integers)");
-  if (size != static_cast<size_t>(count) * width)
-    throw SafetensorsError(path + ": tensor '" + name + "': " + std::to_string(size) + " bytes for shape of " +
-                           std::to_string(count) + " " + dtype + " values");
-  at::Tensor out = at::empty(shape, integer ? integer_type : at::kFloat);
-  if (integer || width == 4) {
-    std::memcpy(out.data_ptr(), bytes, size);
+  const bool integer = integer_dtype(entry.dtype, integer_type);
+  at::Tensor out = at::empty(entry.shape, integer ? integer_type : at::kFloat);
+  if (integer || entry.width == 4) {
+    if (entry.end > entry.begin) std::memcpy(out.data_ptr(), bytes, entry.end - entry.begin);
     return out;
   }
   float* target = out.data_ptr<float>();
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < entry.count; ++i) {
     uint16_t raw;
     std::memcpy(&raw, bytes + 2 * i, 2);
-    target[i] = dtype == "F16" ? half_to_float(raw) : bf16_to_float(raw);
+    target[i] = entry.dtype == "F16" ? half_to_float(raw) : bf16_to_float(raw);
   }
   return out;
 }
@@ -126,37 +110,14 @@ void write_safetensors(const std::string& path, const std::map<std::string, at::
 }
 
 std::map<std::string, at::Tensor> read_safetensors(const std::string& path) {
+  const SafetensorsHeader header = read_safetensors_header(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw SafetensorsError(path + ": cannot open");
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  unsigned char prefix[8];
-  if (file_size < 8 || !in.read(reinterpret_cast<char*>(prefix), 8)) throw SafetensorsError(path + ": truncated (no header length)");
-  uint64_t header_length = 0;
-  for (int i = 0; i < 8; ++i) header_length |= static_cast<uint64_t>(prefix[i]) << (8 * i);
-  if (header_length > kMaxHeaderBytes || 8 + header_length > file_size)
-    throw SafetensorsError(path + ": header length " + std::to_string(header_length) + " does not fit the file");
-  std::string text(header_length, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(header_length));
-  nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) throw SafetensorsError(path + ": header is not a JSON object");
-  const uint64_t data_start = 8 + header_length, data_size = file_size - data_start;
-  std::vector<char> data(data_size);
-  in.read(data.data(), static_cast<std::streamsize>(data_size));
+  std::vector<char> data(header.data_size);
+  in.seekg(static_cast<std::streamoff>(header.data_start));
+  if (!in || !in.read(data.data(), static_cast<std::streamsize>(header.data_size)))
+    throw SafetensorsError(path + ": truncated (the file changed while it was read?)");
   std::map<std::string, at::Tensor> tensors;
-  for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") continue;
-    try {
-      auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size)
-        throw SafetensorsError(path + ": tensor '" + name + "': data offsets outside the file (truncated?)");
-      tensors[name] = decode(path, name, entry.at("dtype").get<std::string>(), entry.at("shape").get<std::vector<int64_t>>(),
-                             data.data() + offsets[0], offsets[1] - offsets[0]);
-    } catch (const nlohmann::json::exception& error) {
-      throw SafetensorsError(path + ": tensor '" + name + "': malformed entry (" + error.what() + ")");
-    }
-  }
+  for (const SafetensorsEntry& entry : header.tensors) tensors[entry.name] = decode(entry, data.data() + entry.begin);
   return tensors;
 }
 

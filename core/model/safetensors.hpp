@@ -6,15 +6,11 @@
 #include <ATen/core/Tensor.h>
 
 #include <map>
-#include <stdexcept>
 #include <string>
 
-namespace multipos::model {
+#include "core/model/safetensors_header.hpp"
 
-class SafetensorsError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace multipos::model {
 
 enum class SafetensorsDtype { f32, f16, bf16 };
 

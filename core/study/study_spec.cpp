@@ -1,11 +1,14 @@
 #include "core/study/study_spec.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "core/util/config_reader.hpp"
 
@@ -21,12 +24,16 @@ std::vector<T> list_field(const nlohmann::json& json, const std::string& key, co
     throw util::ConfigError(source + ": field '" + key + "': expected a non-empty list");
   std::vector<T> values;
   for (size_t i = 0; i < node.size(); ++i) {
-    try {
-      values.push_back(node[i].get<T>());
-    } catch (const nlohmann::json::exception&) {
+    // Checked before converting: nlohmann converts a float to an integer (undefined beyond the
+    // integer's range), a negative number to an unsigned one and a boolean to a number.
+    bool right_type = false;
+    if constexpr (std::is_same_v<T, std::string>) right_type = node[i].is_string();
+    else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) right_type = node[i].is_number_unsigned();
+    else right_type = node[i].is_number();
+    if (!right_type)
       throw util::ConfigError(source + ": field '" + key + "[" + std::to_string(i) + "]': wrong type (" +
                               node[i].dump() + ")");
-    }
+    values.push_back(node[i].get<T>());
   }
   return values;
 }
@@ -54,6 +61,16 @@ nlohmann::json merged_object(const nlohmann::json& base, const char* key, const 
   nlohmann::json result = base.contains(key) && base.at(key).is_object() ? base.at(key) : nlohmann::json::object();
   result.update(fields);
   return result;
+}
+
+// A run id the state file recorded: a non-negative integer (a float, a string or a number beyond
+// int64 is a damaged file, refused with the field named instead of converted).
+int64_t stored_run_id(const nlohmann::json& value, const std::string& file, const std::string& field) {
+  const bool fits = value.is_number_integer() &&
+                    (value.is_number_unsigned() ? value.get<uint64_t>() <= uint64_t{INT64_MAX} : value.get<int64_t>() >= 0);
+  if (!fits)
+    throw util::ConfigError(file + ": field '" + field + "': expected a run id (a non-negative integer), got " + value.dump());
+  return value.get<int64_t>();
 }
 
 }  // namespace
@@ -153,15 +170,20 @@ StudyState load_study_state(const std::string& directory) {
   if (!json.is_object() || !json.contains("spec")) throw util::ConfigError(file + ": field 'spec': missing");
   StudyState state;
   state.spec = study_spec_from_json(json.at("spec"), file + " (spec)");
-  try {
-    const nlohmann::json runs = json.value("runs", nlohmann::json::object());
-    for (const auto& [key, id] : runs.items()) state.runs[key] = id.get<int64_t>();
-    state.bm25_run = json.value("bm25_run", int64_t{0});
-    const nlohmann::json untrained = json.value("untrained_runs", nlohmann::json::object());
-    for (const auto& [seed, id] : untrained.items()) state.untrained_runs[std::stoull(seed)] = id.get<int64_t>();
-  } catch (const std::exception& error) {
-    throw util::ConfigError(file + ": field 'runs' / 'untrained_runs': " + error.what());
-  }
+  for (const char* key : {"runs", "untrained_runs"})
+    if (json.contains(key) && !json.at(key).is_object())
+      throw util::ConfigError(file + ": field '" + key + "': expected an object, got " + json.at(key).dump());
+  if (json.contains("runs"))
+    for (const auto& [key, id] : json.at("runs").items()) state.runs[key] = stored_run_id(id, file, "runs." + key);
+  if (json.contains("bm25_run")) state.bm25_run = stored_run_id(json.at("bm25_run"), file, "bm25_run");
+  if (json.contains("untrained_runs"))
+    for (const auto& [seed, id] : json.at("untrained_runs").items()) {
+      uint64_t value = 0;
+      const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), value);
+      if (seed.empty() || error != std::errc() || end != seed.data() + seed.size())
+        throw util::ConfigError(file + ": field 'untrained_runs." + seed + "': the key must be a seed (a non-negative integer)");
+      state.untrained_runs[value] = stored_run_id(id, file, "untrained_runs." + seed);
+    }
   return state;
 }
 

@@ -81,6 +81,9 @@ int64_t ConfigReader::integer(const std::string& key, int64_t fallback, int64_t 
   if (!has(key)) return fallback;
   const auto& value = node_.at(key);
   if (!value.is_number_integer()) fail(key, "expected an integer, got " + value.dump());
+  // An unsigned value above INT64_MAX would wrap to a negative number (and a misleading message).
+  if (value.is_number_unsigned() && (max < 0 || value.get<uint64_t>() > static_cast<uint64_t>(max)))
+    fail(key, "value " + value.dump() + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   int64_t result = value.get<int64_t>();
   if (result < min || result > max)
     fail(key, "value " + std::to_string(result) + " is outside [" + std::to_string(min) + ", " +
