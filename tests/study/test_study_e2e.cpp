@@ -34,9 +34,14 @@ std::string read_file(const std::string& path) {
 
 int count_finished(const std::string& db) {
   if (!std::filesystem::exists(db)) return 0;
-  multipos::store::RunStore store(db, multipos::store::RunStore::Mode::read_only);
   int finished = 0;
-  for (const auto& r : store.list_runs()) finished += r.status == "finished" && r.objective != "bm25" && r.objective != "untrained";
+  try {
+    multipos::store::RunStore store(db, multipos::store::RunStore::Mode::read_only);
+    for (const auto& r : store.list_runs())
+      finished += r.status == "finished" && r.objective != "bm25" && r.objective != "untrained";
+  } catch (const multipos::store::StoreError&) {
+    return 0;  // created by the study but not yet given its schema
+  }
   return finished;
 }
 
