@@ -19,7 +19,12 @@ void save_checkpoint(Encoder& encoder, const std::string& dir, int64_t step, con
   const std::string meta = dir + "/checkpoint.json";
   nlohmann::json content = {{"step", step}, {"encoder", encoder.kind()}, {"config", config}};
   content.update(extra);
-  std::ofstream(meta + ".tmp") << content.dump(2);
+  {
+    std::ofstream file(meta + ".tmp");
+    file << content.dump(2);
+    file.flush();
+    if (!file) throw SafetensorsError(meta + ": write failed (disk full?)");
+  }
   std::filesystem::rename(meta + ".tmp", meta);
 }
 

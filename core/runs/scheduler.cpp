@@ -1,10 +1,13 @@
 #include "core/runs/scheduler.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+
+#include "core/util/fault_injection.hpp"
 
 namespace multipos::runs {
 
@@ -61,6 +64,14 @@ std::vector<ReapedRun> reap_dead_runs(store::RunStore& store, WorkerControl& con
     auto exited = exit_status_by_pid.find(run.pid);
     if (local && run.pid > 0 && exited != exit_status_by_pid.end()) {
       reason = exit_reason(run, exited->second);
+    } else if (local && run.pid < 0) {
+      // Claimed by a scheduler that has not started the worker yet: a start in progress while
+      // that scheduler lives; stranded when it died in between (a studio killed mid-launch).
+      const int64_t scheduler_pid = -run.pid;
+      ProcessProbe probe = control.probe(scheduler_pid, run.started_at);
+      if (probe.liveness == Liveness::gone)
+        reason = "claimed by scheduler pid " + std::to_string(scheduler_pid) + ", which is gone (" + probe.detail +
+                 ") before it started a worker; resume the run to queue it again";
     } else if (local && run.pid > 0) {
       ProcessProbe probe = control.probe(run.pid, run.started_at);
       if (probe.liveness == Liveness::gone) {
@@ -106,14 +117,16 @@ TickReport Scheduler::tick(store::RunStore& store, double now) {
   TickReport report;
   report.failed = reap_dead_runs(store, control_, options_.heartbeat_timeout_seconds, now);
   const std::string host = control_.host();
-  while (auto run_id = store.claim_next_queued(host, options_.max_concurrent)) {
+  const int64_t claimer = ::getpid();
+  while (auto run_id = store.claim_next_queued(host, options_.max_concurrent, claimer)) {
+    util::fault_point("scheduler_after_claim");
     try {
       int64_t pid = control_.start(*run_id);
       store.record_worker_pid(*run_id, pid);
       report.started.push_back({*run_id, pid});
     } catch (const std::exception& error) {
       std::string reason = std::string("cannot start the worker: ") + error.what();
-      if (store.fail_if_running(*run_id, 0, reason)) store.log_event(*run_id, "error", reason);
+      if (store.fail_if_running(*run_id, -claimer, reason)) store.log_event(*run_id, "error", reason);
       report.failed.push_back({*run_id, reason});
     }
   }

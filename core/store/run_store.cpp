@@ -205,7 +205,7 @@ std::vector<RunRecord> RunStore::list_runs() const {
   return runs;
 }
 
-std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int max_running) {
+std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int max_running, int64_t claimer_pid) {
   Transaction transaction(impl_->db, path_);
   Statement count(impl_->db, path_, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND host = ?");
   count.bind(1, host);
@@ -214,16 +214,16 @@ std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int 
   if (!oldest.step()) return std::nullopt;
   int64_t run_id = oldest.int_at(0);
   Statement claim(impl_->db, path_,
-                  "UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, pid = 0, host = ?,"
+                  "UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, pid = ?, host = ?,"
                   " error = '', finished_at = 0 WHERE id = ?");
   double now = now_seconds();
-  claim.bind(1, now).bind(2, now).bind(3, host).bind(4, run_id).run();
+  claim.bind(1, now).bind(2, now).bind(3, -claimer_pid).bind(4, host).bind(5, run_id).run();
   transaction.commit();
   return run_id;
 }
 
 bool RunStore::record_worker_pid(int64_t run_id, int64_t pid) {
-  Statement update(impl_->db, path_, "UPDATE runs SET pid = ? WHERE id = ? AND status = 'running' AND pid = 0");
+  Statement update(impl_->db, path_, "UPDATE runs SET pid = ? WHERE id = ? AND status = 'running' AND pid <= 0");
   update.bind(1, pid).bind(2, run_id).run();
   return sqlite3_changes(impl_->db) == 1;
 }

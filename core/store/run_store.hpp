@@ -141,10 +141,12 @@ class RunStore {
   // --- worker life cycle (core/runs). Each is one conditional UPDATE, so a scheduler, a doctor
   // and the worker itself can race on the same run and exactly one transition wins.
   // In one write transaction: when fewer than `max_running` runs of `host` are running, marks
-  // the oldest queued run running on `host` with pid 0 ("starting") and returns its id.
-  std::optional<int64_t> claim_next_queued(const std::string& host, int max_running);
+  // the oldest queued run running on `host` with pid -claimer_pid ("starting": the claiming
+  // scheduler's pid, negated, so a claim whose scheduler died before starting the worker can be
+  // told from one in progress; 0 = unknown claimer) and returns its id.
+  std::optional<int64_t> claim_next_queued(const std::string& host, int max_running, int64_t claimer_pid = 0);
   // Records the spawned worker's pid on a run claimed above; false when the run is no longer a
-  // claimed (running, pid 0) run, e.g. the worker already finished or someone reaped it.
+  // claimed (running, pid <= 0) run, e.g. the worker already finished or someone reaped it.
   bool record_worker_pid(int64_t run_id, int64_t pid);
   // Marks a running run failed with `error` only while it is still running with `expected_pid`.
   bool fail_if_running(int64_t run_id, int64_t expected_pid, const std::string& error);

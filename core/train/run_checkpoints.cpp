@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/train/train_config.hpp"
+#include "core/util/fault_injection.hpp"
 
 namespace multipos::train {
 
@@ -106,9 +107,19 @@ std::string commit_checkpoint(const std::string& db_path, int64_t run_id, const 
                               const std::function<void(const std::string& temp_dir)>& fill, int64_t keep) {
   const fs::path target = checkpoint_dir(db_path, run_id, name);
   const fs::path temp = target.parent_path() / (kTempPrefix + name);
-  fs::remove_all(temp);
-  fs::create_directories(temp);
-  fill(temp.string());
+  try {
+    fs::remove_all(temp);
+    fs::create_directories(temp);
+    fill(temp.string());
+  } catch (const std::exception& error) {
+    // A full disk (or a quota) mid-write: drop the partial folder, so it neither holds the space
+    // nor looks like a checkpoint; the previous checkpoint stays the one to resume from.
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw CheckpointWriteError("cannot write the checkpoint " + target.string() + ": " + error.what() +
+                               " (the previous checkpoint is kept)");
+  }
+  util::fault_point("checkpoint_before_rename", name);
   // rename() cannot replace a non-empty folder: move the old one aside first, so at every moment
   // either the old or the new complete checkpoint exists under a findable name.
   const fs::path old = target.parent_path() / (std::string(kTempPrefix) + "old-" + name);

@@ -24,6 +24,13 @@ class ResumeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A checkpoint that could not be written (disk full, quota, permissions); the message names the
+// checkpoint folder and the file at fault. The partial folder is removed; older ones are kept.
+class CheckpointWriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct CheckpointInfo {
   std::string dir;
   int64_t step = -1;      // last completed step the checkpoint holds (0-based)
@@ -52,7 +59,7 @@ CheckpointInfo check_resumable(const store::RunStore& store, int64_t run_id);
 
 // Writes a checkpoint folder atomically: `fill(temp_dir)` writes the files, then the folder is
 // renamed to "step-<step+1>" (or "final"), and step checkpoints beyond the newest `keep` are
-// removed. Returns the final folder.
+// removed. Returns the final folder. Throws CheckpointWriteError when `fill` fails.
 std::string commit_checkpoint(const std::string& db_path, int64_t run_id, const std::string& name,
                               const std::function<void(const std::string& temp_dir)>& fill, int64_t keep);
 

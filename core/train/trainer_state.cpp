@@ -188,7 +188,12 @@ void save_resumable_state(const std::string& dir, const ResumableState& state, i
         {"loss_scale", state.faults.loss_scale},
         {"steps_since_scale_change", state.faults.steps_since_scale_change}}},
   };
-  std::ofstream(dir + "/" + kStateFile) << trainer.dump();
+  {
+    std::ofstream file(dir + "/" + kStateFile);
+    file << trainer.dump();
+    file.flush();
+    if (!file) throw model::SafetensorsError(dir + "/" + kStateFile + ": write failed (disk full?)");
+  }
   model::save_checkpoint(state.encoder, dir, step, config, {{"run", run_identity}, {"trainer_state", kStateFile}});
 }
 

@@ -132,7 +132,7 @@ TEST(DistE2E, KilledRankEndsTheRunWithItsReasonAndAnIntactStore) {
                                        train_args(db, "--nproc 2 --set distributed.timeout_seconds=20"));
   const double took = seconds_since(start);
   EXPECT_EQ(result.status, 1) << result.output;
-  EXPECT_LT(took, 35) << "the surviving rank exits within the timeout, not after a hang";
+  EXPECT_LT(took, 20 + 100) << "the surviving rank exits within the timeout (plus start-up), not after a hang";
   EXPECT_TRUE(contains(result.output, "rank 1 killed by signal 9 (SIGKILL)")) << result.output;
   RunStore store(db, RunStore::Mode::read_only);
   auto record = store.find_run(1);
@@ -152,8 +152,9 @@ TEST(DistE2E, SilentRankTimesOutWithItsNameAndIsKilled) {
   const double took = seconds_since(start);
   EXPECT_EQ(result.status, 1) << result.output;
   EXPECT_GT(took, 5) << "rank 0 waited for the timeout";
-  // Start-up, the 5 s timeout, the reports, then the launcher's 5 + 10 s: bounded, never a hang.
-  EXPECT_LT(took, 50) << "the launcher kills the silent rank after the timeout and its slack";
+  // Start-up, the 5 s timeout, the reports, then the launcher's 5 + 10 s: bounded, never a hang
+  // (the bound allows start-up on a machine 10x slower than idle).
+  EXPECT_LT(took, 20 + 100) << "the launcher kills the silent rank after the timeout and its slack";
   EXPECT_TRUE(contains(result.output, "(killed by the launcher after the group timeout)")) << result.output;
   RunStore store(db, RunStore::Mode::read_only);
   auto record = store.find_run(1);
@@ -170,7 +171,7 @@ TEST(DistE2E, FailingRankReportsItsOwnError) {
   Result result = run_with_environment("MULTIPOS_TEST_RANK_FAULT=1:2:throw",
                                        train_args(db, "--nproc 2 --set distributed.timeout_seconds=20"));
   EXPECT_EQ(result.status, 1) << result.output;
-  EXPECT_LT(seconds_since(start), 35);
+  EXPECT_LT(seconds_since(start), 20 + 100) << "a hang guard: the timeout plus start-up under load";
   RunStore store(db, RunStore::Mode::read_only);
   auto record = store.find_run(1);
   ASSERT_TRUE(record);
@@ -184,7 +185,7 @@ TEST(DistE2E, BadInputFailsEveryRankWithinTheTimeout) {
   const std::string db = dir.file("runs.sqlite");
   const int64_t run_id = create_run(db, {{"steps", 2}, {"distributed", {{"world_size", 2}, {"timeout_seconds", 8}}}});
   const std::string args = "train --quiet --db \"" + db + "\" --run " + std::to_string(run_id);
-  const double kWithinTimeout = 8 + 10;  // the group timeout plus process start-up on a loaded machine
+  const double kWithinTimeout = 8 + 100;  // the group timeout plus process start-up on a machine 10x slower than idle
   auto start = Clock::now();
   {  // ranks that disagree on WORLD_SIZE
     const int port = multipos::dist::free_local_port();

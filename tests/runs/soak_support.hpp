@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -33,9 +34,11 @@ inline int64_t create_quick_run(store::RunStore& store, const nlohmann::json& ov
 }
 
 // `multipos train --db DB --run ID --quiet` as a child of this process, output discarded.
-inline pid_t start_worker(const std::string& db, int64_t run_id) {
+// `in_child` runs in the child before exec (set an environment variable, a resource limit).
+inline pid_t start_worker(const std::string& db, int64_t run_id, const std::function<void()>& in_child = {}) {
   pid_t pid = fork();
   if (pid == 0) {
+    if (in_child) in_child();
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);

@@ -34,9 +34,12 @@ TEST(ResumeCli, StoppedWorkerResumesWithTheSameLossesAndRefusalsChangeNothing) {
 
   pid_t worker = multipos::testing::start_worker(db, id);
   RunStore store(db);
-  while (store.find_run(id)->last_step < 20) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(worker, SIGTERM);  // what `multipos stop` sends: checkpoint, then exit
   int status = 0;
+  bool ended = false;  // the wait ends with the worker, so it cannot hang
+  while (!(ended = waitpid(worker, &status, WNOHANG) == worker) && store.find_run(id)->last_step < 20)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(ended) << "the worker ended before its 20th step";
+  kill(worker, SIGTERM);  // what `multipos stop` sends: checkpoint, then exit
   waitpid(worker, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << "a stopped worker exits with 3";
   auto stopped = store.find_run(id);

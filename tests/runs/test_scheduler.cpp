@@ -252,6 +252,28 @@ TEST_F(SchedulerTest, ClaimedRunWhoseWorkerNeverStartedTimesOut) {
   EXPECT_NE(run(id).error.find("the worker (never started)"), std::string::npos) << run(id).error;
 }
 
+// Issue #16: a claim names its scheduler (pid negated), so a studio killed between claiming a
+// run and starting its worker strands nothing: the next reap (doctor, another scheduler) marks
+// the run failed at once, while a claim whose scheduler lives is left alone.
+TEST_F(SchedulerTest, ClaimOfADeadSchedulerIsReapedAtOnce) {
+  int64_t stranded = queue_run("infonce"), in_progress = queue_run("jointlh");
+  ASSERT_EQ(store.claim_next_queued("test-host", 2, 777), stranded);
+  ASSERT_EQ(store.claim_next_queued("test-host", 2, 778), in_progress);
+  EXPECT_EQ(run(stranded).pid, -777);
+  control.alive.insert(778);  // the second claimer is still starting its worker
+  auto reaped = reap_dead_runs(store, control, 60, now_seconds() + 1);
+  ASSERT_EQ(reaped.size(), 1u);
+  EXPECT_EQ(reaped[0].run_id, stranded);
+  EXPECT_EQ(run(stranded).status, "failed");
+  EXPECT_EQ(run(stranded).error,
+            "claimed by scheduler pid 777, which is gone (no such process) before it started a worker; resume the "
+            "run to queue it again");
+  EXPECT_EQ(run(in_progress).status, "running");
+  EXPECT_TRUE(store.record_worker_pid(in_progress, 4321)) << "the live claimer records its worker";
+  EXPECT_EQ(run(in_progress).pid, 4321);
+  EXPECT_FALSE(store.record_worker_pid(stranded, 4322)) << "a reaped claim takes no pid";
+}
+
 TEST_F(SchedulerTest, LaunchFailureMarksTheRunFailed) {
   int64_t id = queue_run("infonce");
   control.refuse_to_start = true;

@@ -170,8 +170,10 @@ TEST(RunStoreResume, RefusesADatabaseAnotherProgramLockedAndChangesNothing) {
       EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
     }
   }
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 9.0)
-      << "refused within seconds";
+  // Two opens under the 3 s open timeout, not the 10 s busy timeout (20 s); the rest is slack for
+  // a loaded machine.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 19.0)
+      << "refused within the open timeout";
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
   RunStore store(path);

@@ -1,16 +1,19 @@
 // A scratch directory removed when the test ends.
 #pragma once
+#include <stdlib.h>
+
 #include <filesystem>
-#include <random>
+#include <stdexcept>
 #include <string>
 
 namespace multipos::testing {
 class TempDir {
  public:
+  // mkdtemp picks a unique name atomically (no random seed, no collision between parallel tests).
   TempDir() {
-    std::random_device device;
-    path_ = std::filesystem::temp_directory_path() / ("multipos-test-" + std::to_string(device()));
-    std::filesystem::create_directories(path_);
+    std::string pattern = (std::filesystem::temp_directory_path() / "multipos-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a directory like " + pattern);
+    path_ = pattern;
   }
   ~TempDir() {
     std::error_code ignored;

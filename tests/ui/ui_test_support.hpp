@@ -45,9 +45,9 @@ inline void fill_demo_store(const std::string& db_path, int points, std::vector<
   }
 }
 
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
+// Polls `condition` every 10 ms until it holds or `timeout` passes (a hang guard: generous for a loaded machine).
 inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
