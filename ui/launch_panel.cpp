@@ -192,8 +192,9 @@ void LaunchPanel::draw_numbers() {
   long long cache_chunk = draft_.cache_chunk;
   if (ImGui::InputScalar("##cache_chunk", ImGuiDataType_S64, &cache_chunk)) draft_.cache_chunk = cache_chunk;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Gradient caching: encode the batch this many queries at a time, for the exact gradient of the "
-                      "whole batch in the memory of one chunk (about a third more time); 0 = off.");
+    ImGui::SetTooltip(
+        "Gradient caching: encode the batch this many queries at a time, for the exact gradient of the "
+        "whole batch in the memory of one chunk (about a third more time); 0 = off.");
   ImGui::SameLine();
   ImGui::TextDisabled("queries per chunk, 0 = off");
   field_errors("cache_chunk");

@@ -38,7 +38,8 @@ class Encoder : public torch::nn::Module {
   // that is enough (all randomness comes from them, the texts alone decide everything else), else
   // why not. An encoder that does not say is assumed unable.
   virtual std::string replay_obstacle() const {
-    return "the " + kind() + " encoder does not declare that its randomness comes only from LibTorch's default "
+    return "the " + kind() +
+           " encoder does not declare that its randomness comes only from LibTorch's default "
            "generators, so a second forward pass could draw other random numbers than the first";
   }
   const at::Device& device() const { return device_; }

@@ -99,8 +99,10 @@ void check_gradient_cache(const TrainConfig& config, const model::Encoder& encod
   if (config.batch.cache_chunk <= 0) return;
   const std::string obstacle = encoder.replay_obstacle();
   if (obstacle.empty()) return;
-  throw util::ConfigError(source + ": field 'batch.cache_chunk': gradient caching re-encodes every chunk and needs the "
-                          "same random numbers twice, but " + obstacle + "; set batch.cache_chunk to 0");
+  throw util::ConfigError(source +
+                          ": field 'batch.cache_chunk': gradient caching re-encodes every chunk and needs the "
+                          "same random numbers twice, but " +
+                          obstacle + "; set batch.cache_chunk to 0");
 }
 
 MiniBatch run_cached_mini_batch(TrainingSession& session, int64_t step, bool record_diagnostics, double loss_factor,
@@ -137,7 +139,8 @@ MiniBatch run_cached_mini_batch(TrainingSession& session, int64_t step, bool rec
   at::Tensor passages = at::cat(passage_parts).requires_grad_(true);
   query_parts.clear();
   passage_parts.clear();
-  MiniBatch result = score_and_backward(session, step, batch, queries, passages, record_diagnostics, loss_factor, writer);
+  MiniBatch result =
+      score_and_backward(session, step, batch, queries, passages, record_diagnostics, loss_factor, writer);
   if (!std::isfinite(result.loss)) return result;  // no backward was taken: nothing to replay
   const at::Tensor query_gradient = queries.grad(), passage_gradient = passages.grad();
 

@@ -59,7 +59,8 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.optimizer.clip_norm = optimizer.number("clip_norm", config.optimizer.clip_norm, 0, 1e6);
   config.optimizer.accumulation_steps =
       optimizer.integer("accumulation_steps", config.optimizer.accumulation_steps, 1, 1 << 16);
-  config.optimizer.precision = optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16", "fp64"});
+  config.optimizer.precision =
+      optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16", "fp64"});
   ConfigReader multipliers = optimizer.child("lr_multipliers");
   if (json.contains("optimizer") && json.at("optimizer").contains("lr_multipliers"))
     for (const auto& item : json.at("optimizer").at("lr_multipliers").items())

@@ -41,8 +41,14 @@ nlohmann::json encoder_json(const std::string& kind) {
   if (kind == "minilm")
     return {{"kind", "bert"}, {"model", minilm_folder()}, {"query_max_length", 32}, {"passage_max_length", 64}};
   if (kind == "transformer")
-    return {{"kind", "transformer"}, {"layers", 2},           {"width", 128},           {"heads", 4},
-            {"ffn", 512},            {"query_max_length", 32}, {"passage_max_length", 64}, {"dropout", 0.1}};
+    return {{"kind", "transformer"},
+            {"layers", 2},
+            {"width", 128},
+            {"heads", 4},
+            {"ffn", 512},
+            {"query_max_length", 32},
+            {"passage_max_length", 64},
+            {"dropout", 0.1}};
   return {{"kind", "bag"}, {"buckets", 65536}, {"embedding_dim", 96}};
 }
 
@@ -56,7 +62,8 @@ int64_t status_kib(const char* field) {
 
 // One configuration in this process; prints "RESULT <ms per step> <step peak KiB> <peak KiB>".
 int child(const std::string& encoder, int64_t queries, int64_t chunk, int64_t steps, int threads) {
-  auto db = std::filesystem::temp_directory_path() / ("multipos-bench-gradcache-" + std::to_string(::getpid()) + ".sqlite");
+  auto db =
+      std::filesystem::temp_directory_path() / ("multipos-bench-gradcache-" + std::to_string(::getpid()) + ".sqlite");
   std::filesystem::remove(db);
   nlohmann::json json = {
       {"objective", {{"name", "jointlh"}, {"similarity", "cosine"}, {"temperature", 0.05}}},
@@ -93,8 +100,8 @@ int child(const std::string& encoder, int64_t queries, int64_t chunk, int64_t st
     if (step == 1) timed_from = Clock::now();  // step 0 warms caches and allocators up
   };
   multipos::train::train_run(config, store, run_id, hooks);
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - timed_from).count() /
-                    static_cast<double>(steps - 1);
+  const double ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - timed_from).count() / static_cast<double>(steps - 1);
   const int64_t peak = status_kib("VmHWM:");
   std::filesystem::remove(db);
   std::printf("RESULT %.1f %lld %lld\n", ms, static_cast<long long>(peak - base_kib), static_cast<long long>(peak));
@@ -132,14 +139,15 @@ Measured measure(const std::string& encoder, int64_t queries, int64_t chunk, int
 void table(const std::string& encoder, const std::vector<int64_t>& sizes, int64_t chunk, int64_t steps, int threads) {
   std::printf("\n%s, jointlh, 4 passages per query, cache_chunk %lld, %d threads, %lld steps (first untimed)\n",
               encoder.c_str(), static_cast<long long>(chunk), threads, static_cast<long long>(steps));
-  std::printf("| queries | plain ms/step | cached ms/step | time ratio | plain step peak MiB | cached step peak MiB |"
-              " plain peak MiB | cached peak MiB |\n|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| queries | plain ms/step | cached ms/step | time ratio | plain step peak MiB | cached step peak MiB |"
+      " plain peak MiB | cached peak MiB |\n|---|---|---|---|---|---|---|---|\n");
   for (int64_t queries : sizes) {
     const Measured plain = measure(encoder, queries, 0, steps, threads);
     const Measured cached = measure(encoder, queries, std::min(chunk, queries), steps, threads);
-    std::printf("| %lld | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f |\n", static_cast<long long>(queries), plain.ms,
-                cached.ms, plain.ms > 0 ? cached.ms / plain.ms : 0.0, plain.step_mib, cached.step_mib, plain.peak_mib,
-                cached.peak_mib);
+    std::printf("| %lld | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f |\n", static_cast<long long>(queries),
+                plain.ms, cached.ms, plain.ms > 0 ? cached.ms / plain.ms : 0.0, plain.step_mib, cached.step_mib,
+                plain.peak_mib, cached.peak_mib);
     std::fflush(stdout);
   }
 }
@@ -161,9 +169,12 @@ int main(int argc, char** argv) {
   int threads = 2;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--full") full = true;
-    else if (arg == "--chunk" && i + 1 < argc) chunk = std::atoll(argv[++i]);
-    else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    if (arg == "--full")
+      full = true;
+    else if (arg == "--chunk" && i + 1 < argc)
+      chunk = std::atoll(argv[++i]);
+    else if (arg == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: bench_gradcache [--full] [--chunk N] [--threads N]\n");
       return 2;

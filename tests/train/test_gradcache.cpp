@@ -58,11 +58,17 @@ const std::string& tiny_bert_folder() {
 nlohmann::json encoder_config(const std::string& kind, double dropout) {
   if (kind == "bag") return {{"kind", "bag"}, {"buckets", 1024}, {"embedding_dim", 16}};
   if (kind == "transformer")
-    return {{"kind", "transformer"}, {"layers", 1},          {"width", 16},           {"heads", 2},
-            {"ffn", 32},             {"buckets", 512},       {"query_max_length", 12}, {"passage_max_length", 24},
+    return {{"kind", "transformer"},
+            {"layers", 1},
+            {"width", 16},
+            {"heads", 2},
+            {"ffn", 32},
+            {"buckets", 512},
+            {"query_max_length", 12},
+            {"passage_max_length", 24},
             {"dropout", dropout}};
-  return {{"kind", "bert"},          {"model", tiny_bert_folder()}, {"dropout", dropout}, {"query_max_length", 16},
-          {"passage_max_length", 32}, {"normalize", false}};
+  return {{"kind", "bert"},         {"model", tiny_bert_folder()}, {"dropout", dropout},
+          {"query_max_length", 16}, {"passage_max_length", 32},    {"normalize", false}};
 }
 
 // 5 steps of 6 queries x 4 passages; chunks of 4 queries (the last holds 2). Diagnostics every
@@ -73,7 +79,8 @@ nlohmann::json config(const std::string& encoder, const nlohmann::json& objectiv
                       double dropout = 0.0) {
   nlohmann::json json = {
       {"objective", objective},
-      {"dataset", {{"kind", "synthetic"}, {"topics", 3}, {"subtopics_per_topic", 2}, {"queries_per_subtopic", 4}, {"seed", 4}}},
+      {"dataset",
+       {{"kind", "synthetic"}, {"topics", 3}, {"subtopics_per_topic", 2}, {"queries_per_subtopic", 4}, {"seed", 4}}},
       {"encoder", encoder_config(encoder, dropout)},
       {"batch", {{"queries", 6}, {"group_size", 4}, {"max_positives", 3}}},
       {"optimizer", {{"lr", 0.01}, {"warmup_steps", 0}, {"schedule", "constant"}, {"precision", "fp64"}}},
@@ -107,8 +114,8 @@ Trained train(const nlohmann::json& json, const TrainHooks& hooks = {}) {
   const int64_t id = store.create_run(run);
   multipos::train::train_run(config, store, id, hooks);
   Trained result;
-  result.parameters = multipos::model::read_safetensors(
-      multipos::train::checkpoint_dir(store.path(), id, "final") + "/model.safetensors");
+  result.parameters = multipos::model::read_safetensors(multipos::train::checkpoint_dir(store.path(), id, "final") +
+                                                        "/model.safetensors");
   for (const auto& point : store.scalars_after(0, id))
     if (point.name == "loss" || point.name.rfind("diag/", 0) == 0 || point.name.rfind("probe/", 0) == 0)
       result.series[point.name][point.step] = point.value;
@@ -230,9 +237,8 @@ TEST_P(GradientCacheExactness, ReplaysDropoutExactly) {
               c.variant.name.c_str(), parameters, records);
 }
 
-INSTANTIATE_TEST_SUITE_P(Objectives, GradientCacheExactness, ::testing::ValuesIn(cases()), [](const auto& info) {
-  return info.param.encoder + "_" + info.param.variant.name;
-});
+INSTANTIATE_TEST_SUITE_P(Objectives, GradientCacheExactness, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.encoder + "_" + info.param.variant.name; });
 
 // The exactness tests can fail: without restoring the generators, the second pass draws other
 // dropout masks and the parameters move elsewhere.
@@ -258,7 +264,8 @@ TEST(GradientCache, WithoutTheReplayDropoutMakesTheGradientWrong) {
 // rounding amplifies float32 summation-order differences chaotically (5 steps: 2e-4 .. 7e-3), for
 // any two ways of adding the same gradients.
 TEST(GradientCache, Bf16AutocastEqualsTheAutogradReference) {
-  nlohmann::json json = config("transformer", {{"name", "lsepair"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 2, 0.2);
+  nlohmann::json json =
+      config("transformer", {{"name", "lsepair"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 2, 0.2);
   json["optimizer"]["precision"] = "bf16";
   json["steps"] = 1;
   TrainHooks reference_hooks;
@@ -272,7 +279,8 @@ TEST(GradientCache, Bf16AutocastEqualsTheAutogradReference) {
 // Accumulation combines with caching: each mini-batch is cached on its own, exactly as the plain
 // path scores each mini-batch on its own.
 TEST(GradientCache, CombinesWithAccumulation) {
-  nlohmann::json plain = config("transformer", {{"name", "summarglh"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 0);
+  nlohmann::json plain =
+      config("transformer", {{"name", "summarglh"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 0);
   plain["optimizer"]["accumulation_steps"] = 2;
   nlohmann::json cached = plain;
   cached["batch"]["cache_chunk"] = 5;  // one chunk of 5, one of 1
@@ -282,7 +290,8 @@ TEST(GradientCache, CombinesWithAccumulation) {
 // A resumed cached run with dropout stores bit for bit the loss of an uninterrupted one: the
 // generators the replay restores are back where the first pass left them.
 TEST(GradientCache, StopAndResumeIsBitwiseTheSame) {
-  nlohmann::json json = config("transformer", {{"name", "jointlh"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 4, 0.2);
+  nlohmann::json json =
+      config("transformer", {{"name", "jointlh"}, {"similarity", "cosine"}, {"temperature", 0.1}}, 4, 0.2);
   json["steps"] = 8;
   json["checkpoint"]["every"] = 3;
   json["optimizer"]["precision"] = "fp32";  // checkpoints hold float32 weights
@@ -379,8 +388,8 @@ TEST(GradientCacheConfig, AnEncoderThatCannotReplayItsRandomnessIsRefusedWithThe
   TrainConfig plain = multipos::train::train_config_from_json(config("bag", "infonce", 0), "run.json");
   EXPECT_NO_THROW(multipos::train::check_gradient_cache(plain, noisy, "run.json")) << "caching off: nothing to replay";
   for (const char* kind : {"bag", "transformer", "bert"}) {
-    auto encoder = multipos::model::make_encoder(
-        multipos::util::ConfigReader(encoder_config(kind, 0.1), "test", "encoder"), 1);
+    auto encoder =
+        multipos::model::make_encoder(multipos::util::ConfigReader(encoder_config(kind, 0.1), "test", "encoder"), 1);
     EXPECT_EQ(encoder->replay_obstacle(), "") << kind;
   }
 }
