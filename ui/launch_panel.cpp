@@ -194,7 +194,7 @@ void LaunchPanel::draw_numbers() {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "Gradient caching: encode the batch this many queries at a time, for the exact gradient of the "
-        "whole batch in the memory of one chunk (about a third more time); 0 = off.");
+        "whole batch in the memory of one chunk, at the cost of a second forward pass; 0 = off.");
   ImGui::SameLine();
   ImGui::TextDisabled("queries per chunk, 0 = off");
   field_errors("cache_chunk");
