@@ -54,6 +54,8 @@ void LaunchPanel::fill_from_config(const nlohmann::json& config) {
   draft_.device = config.value("device", draft_.device);
   const auto optimizer = config.find("optimizer");
   if (optimizer != config.end() && optimizer->is_object()) draft_.lr = optimizer->value("lr", draft_.lr);
+  const auto batch = config.find("batch");
+  draft_.cache_chunk = batch != config.end() && batch->is_object() ? batch->value("cache_chunk", int64_t{0}) : 0;
   const auto dataset = config.find("dataset");
   draft_.dataset = dataset != config.end() && dataset->is_object() ? *dataset : nlohmann::json{{"kind", "synthetic"}};
   const auto encoder = config.find("encoder");
@@ -186,6 +188,16 @@ void LaunchPanel::draw_numbers() {
   row_label("Learning rate");
   ImGui::InputDouble("##lr", &draft_.lr, 0, 0, "%.6g");
   field_errors("lr");
+  row_label("Cache chunk");
+  long long cache_chunk = draft_.cache_chunk;
+  if (ImGui::InputScalar("##cache_chunk", ImGuiDataType_S64, &cache_chunk)) draft_.cache_chunk = cache_chunk;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Gradient caching: encode the batch this many queries at a time, for the exact gradient of the "
+        "whole batch in the memory of one chunk, at the cost of a second forward pass; 0 = off.");
+  ImGui::SameLine();
+  ImGui::TextDisabled("queries per chunk, 0 = off");
+  field_errors("cache_chunk");
   row_label("Device");
   if (ImGui::BeginCombo("##device", draft_.device.c_str())) {
     for (const char* device : kDevices) {

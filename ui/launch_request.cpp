@@ -50,6 +50,8 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
     errors.push_back({"lr", "learning rate: expected 0 < lr <= 10"});
   }
   if (!is_device(request.device)) errors.push_back({"device", "device: expected auto, cpu, cuda or cuda:N"});
+  if (request.cache_chunk < 0)
+    errors.push_back({"cache_chunk", "cache chunk: expected 0 (off) or a number of queries"});
   if (request.max_concurrent < 1 || request.max_concurrent > 64) {
     errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
   }

@@ -34,18 +34,20 @@ struct LaunchRequest {
   double lr = 3e-3;
   std::string device = "auto";           // auto | cpu | cuda | cuda:N
   int max_concurrent = 1;                // runs of this host training at once
+  int64_t cache_chunk = 0;               // batch.cache_chunk: queries per gradient-cache chunk; 0 = off
 };
 
 // A problem with one field of the form ("" = the request as a whole), shown under that field.
 struct FieldError {
-  std::string field;    // "preset", "objectives", "steps", "seed", "lr", "device", "max_concurrent",
-                        // "dataset", "encoder", "" 
+  std::string field;  // "preset", "objectives", "steps", "seed", "lr", "device", "max_concurrent",
+                      // "cache_chunk", "dataset", "encoder", ""
   std::string message;
 };
 
 // Range checks that need no config parsing: a readable preset (or a copied run's config), at
 // least one objective, steps in 1..10^8, seed >= 0, 0 < lr <= 10, a device the trainer knows,
-// 1..64 concurrent runs, and the dataset's paths and rates (check_dataset_spec).
+// 1..64 concurrent runs, cache_chunk >= 0 (the config check compares it with the batch), and the
+// dataset's paths and rates (check_dataset_spec).
 std::vector<FieldError> check_launch_ranges(const LaunchRequest& request);
 
 // Runs creation with the CLI's own config resolution, provided by the app (app/studio_command.cpp).

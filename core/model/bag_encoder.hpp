@@ -30,6 +30,7 @@ class BagEncoder : public Encoder {
   at::Tensor encode(const std::vector<std::string>& texts, TextRole role) override;
   int64_t dim() const override { return config_.projection ? config_.output_dim : config_.embedding_dim; }
   std::string kind() const override { return "bag"; }
+  std::string replay_obstacle() const override { return ""; }  // no randomness in the forward pass
   void move_to(const at::Device& device) override;
   // "embeddings" (the hashed feature table) and, with a projection, "projection".
   std::vector<ParameterGroup> parameter_groups() override;

@@ -33,6 +33,15 @@ class Encoder : public torch::nn::Module {
   virtual void move_to(const at::Device& device) = 0;
   // Disjoint groups covering every trainable parameter; by default a single group "all".
   virtual std::vector<ParameterGroup> parameter_groups() { return {{"all", parameters()}}; }
+  // Gradient caching encodes every text twice and needs both passes to draw the same random
+  // numbers (dropout masks); it restores LibTorch's default generators before the second. "" when
+  // that is enough (all randomness comes from them, the texts alone decide everything else), else
+  // why not. An encoder that does not say is assumed unable.
+  virtual std::string replay_obstacle() const {
+    return "the " + kind() +
+           " encoder does not declare that its randomness comes only from LibTorch's default "
+           "generators, so a second forward pass could draw other random numbers than the first";
+  }
   const at::Device& device() const { return device_; }
 
  protected:

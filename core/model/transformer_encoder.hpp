@@ -32,6 +32,7 @@ class TransformerEncoder : public Encoder {
   at::Tensor encode(const std::vector<std::string>& texts, TextRole role) override;
   int64_t dim() const override { return config_.width; }
   std::string kind() const override { return "transformer"; }
+  std::string replay_obstacle() const override { return ""; }  // dropout draws from the default generators
   void move_to(const at::Device& device) override;
   // "embeddings" (token and position tables, their norm) and "layers".
   std::vector<ParameterGroup> parameter_groups() override;

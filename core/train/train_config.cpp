@@ -42,11 +42,12 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
     config.encoder = json.at("encoder");
   }
   ConfigReader batch = root.child("batch");
-  batch.reject_unknown({"queries", "group_size", "max_positives"});
+  batch.reject_unknown({"queries", "group_size", "max_positives", "cache_chunk"});
   config.batch.queries = batch.integer("queries", config.batch.queries, 1, 1 << 16);
   config.batch.group_size = static_cast<int>(batch.integer("group_size", config.batch.group_size, 1, 1024));
   config.batch.max_positives =
       static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
+  config.batch.cache_chunk = batch.integer("cache_chunk", config.batch.cache_chunk, 0, 1 << 16);
 
   ConfigReader optimizer = root.child("optimizer");
   optimizer.reject_unknown(
@@ -58,7 +59,8 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.optimizer.clip_norm = optimizer.number("clip_norm", config.optimizer.clip_norm, 0, 1e6);
   config.optimizer.accumulation_steps =
       optimizer.integer("accumulation_steps", config.optimizer.accumulation_steps, 1, 1 << 16);
-  config.optimizer.precision = optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16"});
+  config.optimizer.precision =
+      optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16", "fp64"});
   ConfigReader multipliers = optimizer.child("lr_multipliers");
   if (json.contains("optimizer") && json.at("optimizer").contains("lr_multipliers"))
     for (const auto& item : json.at("optimizer").at("lr_multipliers").items())
@@ -100,6 +102,16 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   if (config.batch.queries % config.distributed.world_size != 0)
     distributed.fail("world_size", std::to_string(config.distributed.world_size) + " ranks cannot share batch.queries = " +
                                        std::to_string(config.batch.queries) + " evenly: make batch.queries a multiple of it");
+  // Each process encodes its own queries: a chunk can hold at most that many.
+  const int64_t encoded_queries = config.batch.queries / config.distributed.world_size;
+  if (config.batch.cache_chunk > encoded_queries)
+    batch.fail("cache_chunk", std::to_string(config.batch.cache_chunk) + " queries per chunk exceeds the " +
+                                  std::to_string(encoded_queries) + " queries " +
+                                  (config.distributed.world_size > 1
+                                       ? "each of the " + std::to_string(config.distributed.world_size) +
+                                             " processes encodes (batch.queries / distributed.world_size)"
+                                       : std::string("of the batch (batch.queries)")) +
+                                  ": lower it, or 0 to switch caching off");
   if (config.name.empty()) config.name = config.objective.name;
   return config;
 }
@@ -137,6 +149,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"nonfinite", c.nonfinite},
       {"max_consecutive_skips", c.max_consecutive_skips},
   };
+  // Only when set, so resolved configs (and checkpoints) written before the field existed still match.
+  if (c.batch.cache_chunk > 0) json["batch"]["cache_chunk"] = c.batch.cache_chunk;
   // Only when set, so the resolved config (and checkpoints) of single-process runs is unchanged.
   if (!c.distributed.is_default())
     json["distributed"] = {{"world_size", c.distributed.world_size},

@@ -27,13 +27,20 @@ struct OptimizerConfig {
   // Learning-rate factor per Encoder::parameter_groups() name (e.g. {"embeddings": 0.1});
   // groups not named keep factor 1. Unknown names are refused when the encoder is built.
   std::map<std::string, double> lr_multipliers;
-  std::string precision = "fp32";   // fp32 | bf16 | fp16 (autocast of the encoder's forward pass)
+  // fp32 | bf16 | fp16 (autocast of the encoder's forward pass) | fp64 (the encoder and the loss in
+  // float64: slow; for checks that must tell exact from nearly exact, e.g. gradient caching's)
+  std::string precision = "fp32";
 };
 
 struct BatchConfig {
   int64_t queries = 32;    // B
   int group_size = 8;      // g
   int max_positives = 4;
+  // Gradient caching (Gao et al. 2021): encode the batch in chunks of this many queries (with
+  // their groups) without keeping activations, take dL/d(vectors) on the whole batch's score
+  // matrix, then re-encode chunk by chunk with autograd, replaying each chunk's random numbers.
+  // The gradient is the whole batch's, exactly; memory is that of one chunk. 0 = off.
+  int64_t cache_chunk = 0;
 };
 
 struct ProbeConfig {

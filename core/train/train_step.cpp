@@ -15,45 +15,38 @@
 #include "core/dist/collectives.hpp"
 #include "core/objectives/loss.hpp"
 #include "core/objectives/masks.hpp"
+#include "core/train/mini_batch.hpp"
 #include "core/train/training_session.hpp"
 
 namespace multipos::train {
 
+AutocastScope::AutocastScope(const std::string& precision, const at::Device& device) {
+  if (precision != "bf16" && precision != "fp16") return;  // fp32, fp64
+  const at::ScalarType type = precision == "bf16" ? at::kBFloat16 : at::kHalf;
+  active_ = true;
+  cuda_ = device.is_cuda();
+  if (cuda_) {
+    previous_ = at::autocast::is_enabled();
+    at::autocast::set_autocast_gpu_dtype(type);
+    at::autocast::set_enabled(true);
+  } else {
+    previous_ = at::autocast::is_cpu_enabled();
+    at::autocast::set_autocast_cpu_dtype(type);
+    at::autocast::set_cpu_enabled(true);
+  }
+  at::autocast::increment_nesting();
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();  // cached casts of the weights
+  if (cuda_)
+    at::autocast::set_enabled(previous_);
+  else
+    at::autocast::set_cpu_enabled(previous_);
+}
+
 namespace {
-
-// Autocast for the scope's lifetime on the encoder's device type; nothing for fp32.
-class AutocastScope {
- public:
-  AutocastScope(const std::string& precision, const at::Device& device) {
-    if (precision == "fp32") return;
-    const at::ScalarType type = precision == "bf16" ? at::kBFloat16 : at::kHalf;
-    active_ = true;
-    cuda_ = device.is_cuda();
-    if (cuda_) {
-      previous_ = at::autocast::is_enabled();
-      at::autocast::set_autocast_gpu_dtype(type);
-      at::autocast::set_enabled(true);
-    } else {
-      previous_ = at::autocast::is_cpu_enabled();
-      at::autocast::set_autocast_cpu_dtype(type);
-      at::autocast::set_cpu_enabled(true);
-    }
-    at::autocast::increment_nesting();
-  }
-  ~AutocastScope() {
-    if (!active_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();  // cached casts of the weights
-    if (cuda_)
-      at::autocast::set_enabled(previous_);
-    else
-      at::autocast::set_cpu_enabled(previous_);
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_ = false, cuda_ = false, previous_ = false;
-};
 
 bool is_out_of_memory(const c10::Error& error) {
   return dynamic_cast<const c10::OutOfMemoryError*>(&error) != nullptr ||
@@ -66,8 +59,16 @@ TrainingFault out_of_memory(const TrainingSession& session, int64_t step) {
   return TrainingFault("out of memory on " + session.encoder->device().str() + " at step " + std::to_string(step) +
                        " with batch.queries = " + std::to_string(batch.queries) + " (x batch.group_size " +
                        std::to_string(batch.group_size) + " = " + std::to_string(batch.queries * batch.group_size) +
-                       " passages per mini-batch): lower batch.queries, e.g. to " + std::to_string(smaller) +
-                       ", and raise optimizer.accumulation_steps to keep the effective batch");
+                       " passages per mini-batch" +
+                       (batch.cache_chunk > 0 ? ", encoded batch.cache_chunk = " + std::to_string(batch.cache_chunk) +
+                                                    " queries at a time): lower batch.cache_chunk, e.g. to " +
+                                                    std::to_string(std::max<int64_t>(1, batch.cache_chunk / 2))
+                                              : std::string("): set batch.cache_chunk (gradient caching: the same "
+                                                            "gradient in the memory of a chunk), e.g. to ") +
+                                                    std::to_string(smaller) + ", or lower batch.queries, e.g. to " +
+                                                    std::to_string(smaller) +
+                                                    ", and raise optimizer.accumulation_steps to keep the effective "
+                                                    "batch"));
 }
 
 std::vector<std::string> texts_of(const std::vector<std::string>& table, const std::vector<int64_t>& ids) {
@@ -77,23 +78,9 @@ std::vector<std::string> texts_of(const std::vector<std::string>& table, const s
   return texts;
 }
 
-struct MiniBatch {
-  double loss = 0;
-  int64_t examples = 0;
-};
-
-// What one process scores of a global batch: all of it alone; in a group of N, its 1/N of the
-// queries with their groups. `scored` is the layout of the matrix the loss sees: the shard's,
-// or the whole batch's when vectors are gathered across ranks.
-struct RankBatch {
-  std::vector<int32_t> query_indices;  // this rank's queries
-  std::vector<int64_t> passage_ids;    // this rank's passages
-  objectives::ScoreLayout scored;
-};
-
 RankBatch share_of_batch(TrainingSession& session, std::vector<int32_t> global_queries, objectives::Batch global) {
   dist::DistributedContext* group = session.distributed;
-  if (!group) return {std::move(global_queries), std::move(global.passage_ids), std::move(global.layout)};
+  if (!group) return {std::move(global_queries), std::move(global.passage_ids), std::move(global.layout), {}, {}};
   const int64_t rows = static_cast<int64_t>(global_queries.size()) / group->world_size();
   const int64_t first = rows * group->rank();
   objectives::Batch shard = dist::shard_of_batch(global, first, rows, session.config.batch.group_size);
@@ -108,6 +95,28 @@ RankBatch share_of_batch(TrainingSession& session, std::vector<int32_t> global_q
 // the fp16 loss scale). A nonfinite loss is returned without a backward pass.
 MiniBatch run_mini_batch(TrainingSession& session, int64_t step, bool record_diagnostics, double loss_factor,
                          ScalarWriter& writer) {
+  if (session.config.batch.cache_chunk > 0)
+    return run_cached_mini_batch(session, step, record_diagnostics, loss_factor, writer);
+  RankBatch batch = draw_rank_batch(session);
+  at::Tensor queries, passages;
+  {
+    AutocastScope autocast(session.config.optimizer.precision, session.encoder->device());
+    queries = session.encoder->encode(batch.query_texts, model::TextRole::query);
+    passages = session.encoder->encode(batch.passage_texts, model::TextRole::passage);
+  }
+  // The loss and its softmaxes stay in float32 (fp64: float64) whatever the encoder computed in.
+  const at::ScalarType type = loss_type(session.config);
+  return score_and_backward(session, step, batch, queries.to(type), passages.to(type), record_diagnostics, loss_factor,
+                            writer);
+}
+
+}  // namespace
+
+at::ScalarType loss_type(const TrainConfig& config) {
+  return config.optimizer.precision == "fp64" ? at::kDouble : at::kFloat;
+}
+
+RankBatch draw_rank_batch(TrainingSession& session) {
   const TrainConfig& config = session.config;
   // Every rank draws the same global batch (same seed, sampler and rng) and keeps its share.
   std::vector<int32_t> global_queries = session.sampler->next(config.batch.queries);
@@ -116,18 +125,14 @@ MiniBatch run_mini_batch(TrainingSession& session, int64_t step, bool record_dia
   objectives::Batch global = session.builder->build(batch_queries, session.sampler->epoch(), session.batch_rng);
   for (const auto& warning : global.layout.warnings) session.message(warning, "warning");
   RankBatch batch = share_of_batch(session, std::move(global_queries), std::move(global));
-  std::vector<std::string> query_texts;
-  for (int32_t q : batch.query_indices) query_texts.push_back(session.dataset.query_texts[q]);
+  for (int32_t q : batch.query_indices) batch.query_texts.push_back(session.dataset.query_texts[q]);
+  batch.passage_texts = texts_of(session.dataset.passage_texts, batch.passage_ids);
+  return batch;
+}
 
-  at::Tensor queries, passages;
-  {
-    AutocastScope autocast(config.optimizer.precision, session.encoder->device());
-    queries = session.encoder->encode(query_texts, model::TextRole::query);
-    passages = session.encoder->encode(texts_of(session.dataset.passage_texts, batch.passage_ids), model::TextRole::passage);
-  }
-  // The loss and its softmaxes stay in float32 whatever the encoder computed in.
-  queries = queries.to(at::kFloat);
-  passages = passages.to(at::kFloat);
+MiniBatch score_and_backward(TrainingSession& session, int64_t step, const RankBatch& batch, at::Tensor queries,
+                             at::Tensor passages, bool record_diagnostics, double loss_factor, ScalarWriter& writer) {
+  const TrainConfig& config = session.config;
   const bool gathered = session.distributed && config.distributed.gather_negatives;
   if (gathered) {  // every rank scores the whole batch; backward reaches only its own rows
     queries = dist::gather_rows(*session.distributed, queries);
@@ -164,6 +169,8 @@ MiniBatch run_mini_batch(TrainingSession& session, int64_t step, bool record_dia
   }
   return result;
 }
+
+namespace {
 
 // fp16: gradients were computed on loss x scale; divide them back. False when one overflowed.
 bool unscale_gradients(TrainingSession& session, double scale) {

@@ -14,6 +14,7 @@
 #include "core/data/dataset_factory.hpp"
 #include "core/dist/distributed_context.hpp"
 #include "core/train/evaluation.hpp"
+#include "core/train/gradient_cache.hpp"
 #include "core/train/lr_schedule.hpp"
 #include "core/train/model_negatives.hpp"
 #include "core/train/run_checkpoints.hpp"
@@ -209,7 +210,9 @@ TrainingSession::TrainingSession(const TrainConfig& config_, store::RunStore& st
   const std::string source = "run " + std::to_string(run_id) + " config";
   dataset = load_training_dataset(config.dataset, source);
   encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
+  check_gradient_cache(config, *encoder, source);
   encoder->move_to(training_device(config, distributed));
+  if (config.optimizer.precision == "fp64") encoder->to(at::kDouble);
   check_precision(config, encoder->device());
   encoder->train();
   build_optimizer(*this, source);

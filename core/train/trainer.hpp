@@ -39,6 +39,13 @@ struct TrainHooks {
   // error, say) as if the step itself had.
   std::function<bool(int64_t step)> inject_nonfinite_loss;
   std::function<void(int64_t step)> before_step;
+  // Tests of gradient caching (batch.cache_chunk > 0). skip_replay: the second pass draws fresh
+  // random numbers instead of the first pass's (with dropout on, the gradient is then wrong, and
+  // the exactness tests must see it). autograd_reference: each chunk is encoded once with
+  // autograd and the loss back-propagated through all of them: the uncached gradient under the
+  // same dropout masks as the cached path.
+  bool gradient_cache_skip_replay = false;
+  bool gradient_cache_autograd_reference = false;
 };
 
 struct TrainOutcome {

@@ -124,6 +124,20 @@ TEST(DistE2E, TwoProcessesGiveTheSingleProcessLossCurve) {
   EXPECT_EQ(store.list_runs().size(), 4u) << "a distributed run is one run";
 }
 
+// Gradient caching across ranks: each rank encodes its 4 queries in chunks of 3 and 1, the cached
+// vectors are gathered, and the loss curve is the single process's on the whole batch.
+TEST(DistE2E, TwoProcessesCachingGradientsGiveTheSingleProcessLossCurve) {
+  TempDir dir;
+  const std::string db = dir.file("runs.sqlite");
+  for (const std::string extra : {"", "--nproc 2 --set distributed.gather_negatives=true --set batch.cache_chunk=3"}) {
+    Result result = run(train_args(db, extra));
+    EXPECT_EQ(result.status, 0) << extra << "\n" << result.output;
+  }
+  expect_same_curve(loss_curve(db, 1), loss_curve(db, 2), "1 process batch 8 vs 2 processes caching chunks of 3");
+  RunStore store(db, RunStore::Mode::read_only);
+  EXPECT_EQ(nlohmann::json::parse(store.find_run(2)->config_json)["batch"]["cache_chunk"], 3);
+}
+
 TEST(DistE2E, KilledRankEndsTheRunWithItsReasonAndAnIntactStore) {
   TempDir dir;
   const std::string db = dir.file("runs.sqlite");
