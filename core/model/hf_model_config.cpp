@@ -41,6 +41,7 @@ Activation read_activation(const util::ConfigReader& config) {
 
 BertArchitecture read_architecture(const std::string& config_file) {
   nlohmann::json json = util::ConfigReader::load_file(config_file);
+  if (!json.is_object()) throw util::ConfigError(config_file + ": expected a JSON object");
   util::ConfigReader config(json, config_file);
   check_family(json, config);
   if (config.text("position_embedding_type", "absolute") != "absolute")
@@ -70,6 +71,7 @@ text::WordPieceConfig read_tokenizer_config(const std::string& path) {
   text::WordPieceConfig tokenizer;
   if (!fs::exists(path)) return tokenizer;
   nlohmann::json json = util::ConfigReader::load_file(path);
+  if (!json.is_object()) throw util::ConfigError(path + ": expected a JSON object");
   util::ConfigReader config(json, path);
   tokenizer.lower_case = config.flag("do_lower_case", true);
   tokenizer.strip_accents = json.value("strip_accents", nlohmann::json()).is_boolean()

@@ -27,6 +27,9 @@ nlohmann::json ConfigReader::load_file(const std::string& file) {
     }
     throw ConfigError(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
                       ": invalid JSON: " + error.what());
+  } catch (const nlohmann::json::exception& error) {
+    // A number beyond double's range (out_of_range 406) carries no offset; its text names it.
+    throw ConfigError(file + ": invalid JSON: " + error.what());
   }
 }
 
