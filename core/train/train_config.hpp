@@ -34,6 +34,9 @@ struct BatchConfig {
   int64_t queries = 32;    // B
   int group_size = 8;      // g
   int max_positives = 4;
+  // first | rotate | random | graded_random: which max_positives positives enter the batch
+  // (objectives::positive_sample_indices).
+  std::string positive_sampling = "first";
 };
 
 struct ProbeConfig {
