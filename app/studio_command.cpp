@@ -161,6 +161,8 @@ CliArgs launch_args(const ui::LaunchRequest& request, bool validate_only) {
   // The panel's dataset and encoder objects replace the preset's whole objects.
   if (!request.dataset.is_null()) args.insert(args.end(), {"--set", "dataset=" + request.dataset.dump()});
   if (!request.encoder.is_null()) args.insert(args.end(), {"--set", "encoder=" + request.encoder.dump()});
+  if (!request.positive_sampling.empty())
+    args.insert(args.end(), {"--set", "batch.positive_sampling=" + request.positive_sampling});
   // Checking must not build a BM25 index: the baseline is a side effect, not part of the config.
   if (validate_only) args.insert(args.end(), {"--baseline", "none"});
   return CliArgs(args, run_config_options(), {});

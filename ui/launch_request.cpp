@@ -50,6 +50,10 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
     errors.push_back({"lr", "learning rate: expected 0 < lr <= 10"});
   }
   if (!is_device(request.device)) errors.push_back({"device", "device: expected auto, cpu, cuda or cuda:N"});
+  const auto& sampling = request.positive_sampling;
+  if (!sampling.empty() && sampling != "first" && sampling != "rotate" && sampling != "random" &&
+      sampling != "graded_random")
+    errors.push_back({"positive_sampling", "positives: expected first, rotate, random or graded_random"});
   if (request.max_concurrent < 1 || request.max_concurrent > 64) {
     errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
   }

@@ -34,6 +34,9 @@ struct LaunchRequest {
   double lr = 3e-3;
   std::string device = "auto";           // auto | cpu | cuda | cuda:N
   int max_concurrent = 1;                // runs of this host training at once
+  // batch.positive_sampling for every run: first | rotate | random | graded_random; "" keeps the
+  // preset's (or copied run's) setting.
+  std::string positive_sampling;
 };
 
 // A problem with one field of the form ("" = the request as a whole), shown under that field.
