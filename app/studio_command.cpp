@@ -163,6 +163,8 @@ CliArgs launch_args(const ui::LaunchRequest& request, bool validate_only) {
   if (!request.encoder.is_null()) args.insert(args.end(), {"--set", "encoder=" + request.encoder.dump()});
   // Always: the form's field (filled from the preset or the copied run) is what the user chose.
   args.insert(args.end(), {"--set", "batch.cache_chunk=" + std::to_string(request.cache_chunk)});
+  if (!request.positive_sampling.empty())
+    args.insert(args.end(), {"--set", "batch.positive_sampling=" + request.positive_sampling});
   // Checking must not build a BM25 index: the baseline is a side effect, not part of the config.
   if (validate_only) args.insert(args.end(), {"--baseline", "none"});
   return CliArgs(args, run_config_options(), {});

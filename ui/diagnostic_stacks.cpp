@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <set>
 
@@ -119,6 +120,18 @@ std::vector<std::string> run_sources(const RunViewModel& model, int64_t run_id,
   return sources;
 }
 
+// Grades named by <prefix>mass_grade_<g> series, highest first (compared as numbers).
+std::vector<std::string> run_grades(const RunViewModel& model, int64_t run_id, const std::string& prefix) {
+  const std::string stem = prefix + "mass_grade_";
+  std::vector<std::string> grades;
+  for (const auto& name : model.series_names({run_id})) {
+    if (name.rfind(stem, 0) == 0 && name.size() > stem.size()) grades.push_back(name.substr(stem.size()));
+  }
+  std::sort(grades.begin(), grades.end(),
+            [](const std::string& a, const std::string& b) { return std::atof(a.c_str()) > std::atof(b.c_str()); });
+  return grades;
+}
+
 // The positives' share of the stack, split as asked. `part_stem` is "mass_" or "grad_share_";
 // `scale` multiplies within-positive shares (grad_share_rank<r> are shares of the positives' part).
 struct PositiveParts {
@@ -130,7 +143,8 @@ struct PositiveParts {
 
 PositiveParts positive_parts(SeriesSet& set, const RunViewModel& model, int64_t run_id,
                              const StackOptions& options, const std::string& rank_stem,
-                             const std::string& source_stem, const std::string& false_name) {
+                             const std::string& source_stem, const std::string& grade_stem,
+                             const std::string& false_name) {
   PositiveParts parts;
   auto add = [&](int slot, BandKind kind, int index, std::string label) {
     if (slot < 0) return;
@@ -158,6 +172,13 @@ PositiveParts positive_parts(SeriesSet& set, const RunViewModel& model, int64_t 
     case PositiveSplit::by_truth:
       add(set.add(false_name), BandKind::false_positive, 0, "false positives");
       break;
+    case PositiveSplit::by_grade: {
+      const auto grades = options.grades.empty() ? run_grades(model, run_id, set.prefix()) : options.grades;
+      for (std::size_t i = 0; i < grades.size(); ++i) {
+        add(set.add(grade_stem + grades[i]), BandKind::grade, static_cast<int>(i), "grade " + grades[i] + " positives");
+      }
+      break;
+    }
   }
   return parts;
 }
@@ -170,6 +191,26 @@ std::string rest_label(const StackOptions& options, const PositiveParts& parts) 
 }
 
 }  // namespace
+
+const char* split_token(PositiveSplit split) {
+  switch (split) {
+    case PositiveSplit::by_rank: return "rank";
+    case PositiveSplit::by_label_source: return "source";
+    case PositiveSplit::by_truth: return "truth";
+    case PositiveSplit::by_grade: return "grade";
+  }
+  return "rank";
+}
+
+bool parse_split(const std::string& token, PositiveSplit& split) {
+  for (PositiveSplit candidate : {PositiveSplit::by_rank, PositiveSplit::by_label_source, PositiveSplit::by_truth,
+                                  PositiveSplit::by_grade})
+    if (token == split_token(candidate)) {
+      split = candidate;
+      return true;
+    }
+  return false;
+}
 
 const char* source_prefix(DiagnosticSource source) {
   return source == DiagnosticSource::probe ? "probe/" : "diag/";
@@ -215,7 +256,7 @@ StackedChart build_mass_chart(const RunViewModel& model, int64_t run_id, const S
     return chart;
   }
   const PositiveParts parts = positive_parts(set, model, run_id, options, "mass_rank", "mass_source_",
-                                             "mass_false_pos");
+                                             "mass_grade_", "mass_false_pos");
   const int entropy_slot = set.add("entropy_norm");
   set.align();
   chart.steps = set.steps();
@@ -276,7 +317,7 @@ StackedChart build_gradient_chart(const RunViewModel& model, int64_t run_id,
     return chart;
   }
   const PositiveParts parts = positive_parts(set, model, run_id, options, "grad_share_rank",
-                                             "grad_share_source_", "grad_share_false_pos");
+                                             "grad_share_source_", "grad_share_grade_", "grad_share_false_pos");
   const int hard_slot = set.add("grad_share_hardneg");
   const int inbatch_slot = set.add("grad_share_inbatch");
   const int pushed_count_slot = set.add("pushed_down_count");
@@ -376,6 +417,17 @@ bool any_run_has_series(const RunViewModel& model, const std::vector<int64_t>& r
     const SeriesData* series = model.series(id, name);
     return series && !series->steps.empty();
   });
+}
+
+std::vector<std::string> relevance_grades(const RunViewModel& model, const std::vector<int64_t>& run_ids,
+                                          DiagnosticSource source) {
+  std::vector<std::string> all;
+  for (int64_t id : run_ids)
+    for (auto& grade : run_grades(model, id, source_prefix(source)))
+      if (std::find(all.begin(), all.end(), grade) == all.end()) all.push_back(std::move(grade));
+  std::sort(all.begin(), all.end(),
+            [](const std::string& a, const std::string& b) { return std::atof(a.c_str()) > std::atof(b.c_str()); });
+  return all;
 }
 
 std::vector<std::string> label_sources(const RunViewModel& model,

@@ -19,12 +19,16 @@ enum class DiagnosticSource { in_batch, probe };
 const char* source_prefix(DiagnosticSource source);  // "diag/" or "probe/"
 
 // How the positives' part of the stack is split.
-enum class PositiveSplit { by_rank, by_label_source, by_truth };
+enum class PositiveSplit { by_rank, by_label_source, by_truth, by_grade };
+// "rank", "source", "truth", "grade" (the studio's settings file); parse_split is false otherwise.
+const char* split_token(PositiveSplit split);
+bool parse_split(const std::string& token, PositiveSplit& split);
 
 enum class BandKind {
   positive_rank,      // index = rank (1 = highest-scored positive)
   positive_rest,      // positives beyond the recorded ranks, or not covered by the split
   label_source,       // index = position of the source in the sources list
+  grade,              // index = position of the grade in the grades list (highest grade first)
   true_positive,
   false_positive,
   hard_negatives,     // the query's own hard negatives (gradient view)
@@ -71,6 +75,9 @@ struct StackOptions {
   // by_label_source: the sources to stack, in this order (band index = position here, so colors
   // agree across runs); empty = the run's own sources.
   std::vector<std::string> sources;
+  // by_grade: the grades to stack, highest first as named in the series ("3", "2", "1"); empty =
+  // the run's own grades. The highest grade sits at the bottom of the positives' stack.
+  std::vector<std::string> grades;
 };
 
 // Probability mass by positive rank (or source, or truth) stacked up to P+, then 1 - P+.
@@ -101,6 +108,9 @@ ValueRange shared_step_range(const std::vector<StackedChart>& charts);
 // Which controls make sense for these runs.
 bool any_run_has_series(const RunViewModel& model, const std::vector<int64_t>& run_ids,
                         const std::string& name);
+// Grades ("3", "2", "1") named by <prefix>mass_grade_* series of these runs, highest first.
+std::vector<std::string> relevance_grades(const RunViewModel& model, const std::vector<int64_t>& run_ids,
+                                          DiagnosticSource source);
 // Label sources ("human", "llm", ...) named by <prefix>mass_source_* series of these runs, sorted.
 std::vector<std::string> label_sources(const RunViewModel& model,
                                        const std::vector<int64_t>& run_ids,

@@ -14,7 +14,8 @@ std::string latest_figures(const StackedChart& chart) {
   bool any = false;
   for (const auto& band : chart.bands) {
     const bool positive = band.kind == BandKind::positive_rank || band.kind == BandKind::positive_rest ||
-                          band.kind == BandKind::label_source || band.kind == BandKind::true_positive ||
+                          band.kind == BandKind::label_source || band.kind == BandKind::grade ||
+                          band.kind == BandKind::true_positive ||
                           band.kind == BandKind::false_positive;
     if (positive && !band.upper.empty()) {
       positives = band.upper.back();

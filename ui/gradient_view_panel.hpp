@@ -20,6 +20,7 @@ class GradientViewPanel {
   void draw(const RunViewModel& model, const RunSelection& selection);
 
   StackViewState& state() { return state_; }
+  const StackViewState& state() const { return state_; }
   const std::vector<StackedChart>& charts() const { return charts_; }
   const SmallMultiples& multiples() const { return multiples_; }
 

@@ -206,6 +206,23 @@ void LaunchPanel::draw_numbers() {
     ImGui::EndCombo();
   }
   field_errors("device");
+  row_label("Positives");
+  static const char* const kSchemes[] = {"first", "rotate", "random", "graded_random"};
+  if (ImGui::BeginCombo("##positive_sampling",
+                        draft_.positive_sampling.empty() ? "as in the preset" : draft_.positive_sampling.c_str())) {
+    if (ImGui::Selectable("as in the preset", draft_.positive_sampling.empty())) draft_.positive_sampling.clear();
+    for (const char* scheme : kSchemes) {
+      if (ImGui::Selectable(scheme, draft_.positive_sampling == scheme)) draft_.positive_sampling = scheme;
+    }
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("batch.positive_sampling: which max_positives of a query's positives enter the batch.\n"
+                      "first: the annotator's top ones every epoch; rotate: each in turn, highest grades first;\n"
+                      "random: a seeded draw each epoch; graded_random: drawn in proportion to the grade.\n"
+                      "Every objective sees the same positives for the same seed.");
+  }
+  field_errors("positive_sampling");
   row_label("At most");
   ImGui::InputInt("##max_concurrent", &draft_.max_concurrent);
   ImGui::SameLine();

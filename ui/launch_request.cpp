@@ -52,6 +52,10 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
   if (!is_device(request.device)) errors.push_back({"device", "device: expected auto, cpu, cuda or cuda:N"});
   if (request.cache_chunk < 0)
     errors.push_back({"cache_chunk", "cache chunk: expected 0 (off) or a number of queries"});
+  const auto& sampling = request.positive_sampling;
+  if (!sampling.empty() && sampling != "first" && sampling != "rotate" && sampling != "random" &&
+      sampling != "graded_random")
+    errors.push_back({"positive_sampling", "positives: expected first, rotate, random or graded_random"});
   if (request.max_concurrent < 1 || request.max_concurrent > 64) {
     errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
   }

@@ -35,6 +35,9 @@ struct LaunchRequest {
   std::string device = "auto";           // auto | cpu | cuda | cuda:N
   int max_concurrent = 1;                // runs of this host training at once
   int64_t cache_chunk = 0;               // batch.cache_chunk: queries per gradient-cache chunk; 0 = off
+  // batch.positive_sampling for every run: first | rotate | random | graded_random; "" keeps the
+  // preset's (or copied run's) setting.
+  std::string positive_sampling;
 };
 
 // A problem with one field of the form ("" = the request as a whole), shown under that field.

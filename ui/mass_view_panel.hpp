@@ -21,6 +21,7 @@ class MassViewPanel {
   void draw(const RunViewModel& model, const RunSelection& selection);
 
   StackViewState& state() { return state_; }
+  const StackViewState& state() const { return state_; }
   // The charts drawn last frame (for tests).
   const std::vector<StackedChart>& charts() const { return charts_; }
   const SmallMultiples& multiples() const { return multiples_; }

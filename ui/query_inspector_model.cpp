@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -123,7 +124,17 @@ InspectorTable build_inspector_table(const std::vector<const std::vector<store::
     if (a.is_positive && a.grade != b.grade) return a.grade > b.grade;
     return natural_less(a.passage_id, b.passage_id);
   });
+  for (const auto& row : table.rows)
+    if (row.is_positive && std::find(table.grades.begin(), table.grades.end(), row.grade) == table.grades.end())
+      table.grades.push_back(row.grade);
+  std::sort(table.grades.begin(), table.grades.end(), std::greater<double>());
   return table;
+}
+
+int InspectorTable::grade_level(double grade) const {
+  if (grades.size() < 2) return -1;
+  const auto found = std::find(grades.begin(), grades.end(), grade);
+  return found == grades.end() ? -1 : static_cast<int>(found - grades.begin());
 }
 
 }  // namespace multipos::ui

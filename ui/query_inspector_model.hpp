@@ -52,6 +52,10 @@ struct InspectorTotals {
 struct InspectorTable {
   std::vector<InspectorRow> rows;      // positives (grade descending, then id), then negatives (id)
   std::vector<InspectorTotals> totals;  // parallel to the runs
+  std::vector<double> grades;           // the positives' distinct grades, highest first
+  // Position of `grade` in `grades` (0 = highest), the colour index of the "by grade" views;
+  // -1 when the query has a single grade (nothing to tell apart) or the grade is not listed.
+  int grade_level(double grade) const;
 };
 
 // `per_run[i]` holds run i's probe rows of one query at one step, or nullptr (not loaded, or

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include "ui/plot/palette.hpp"
+#include "ui/small_multiples.hpp"
 
 namespace multipos::ui {
 
@@ -254,7 +255,13 @@ void QueryInspectorPanel::draw_passage_row(const InspectorRow& row, const std::v
     ImGui::TextDisabled(dataset_ ? "?" : "...");
   }
   ImGui::TableSetColumnIndex(2);
-  if (row.is_positive) ImGui::Text("%g", row.grade);
+  if (row.is_positive) {  // coloured as the grade bands of the mass and gradient views
+    const int level = table_.grade_level(row.grade);
+    if (level >= 0)
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(band_color(BandKind::grade, level)), "%g", row.grade);
+    else
+      ImGui::Text("%g", row.grade);
+  }
   ImGui::TableSetColumnIndex(3);
   ImGui::TextUnformatted(row.is_positive ? row.label_source.c_str() : "neg");
   ImGui::TableSetColumnIndex(4);

@@ -16,7 +16,7 @@ bool starts_with(const std::string& text, const char* prefix) {
 }  // namespace
 
 std::string series_description(const std::string& series_name) {
-  if (starts_with(series_name, kDiagPrefix)) {
+  if (starts_with(series_name, kDiagPrefix) || starts_with(series_name, "data/")) {
     return objectives::diagnostic_description(series_name);
   }
   if (starts_with(series_name, kProbePrefix)) {

@@ -37,6 +37,11 @@ ImU32 band_color(BandKind kind, int index) {
     case BandKind::label_source:
       return index == 0 ? rgb(0x4C9BE8, 0.92f) : index == 1 ? rgb(0xB07AE0, 0.92f)
                                                             : plot::series_color(static_cast<std::size_t>(index) + 3, 0.92f);
+    case BandKind::grade: {  // highest grade first: dark green, then lighter toward yellow
+      constexpr uint32_t kGradeRgb[] = {0x1B7F4B, 0x4FAF62, 0x9CCB5B, 0xD9D36A, 0xE8B07A};
+      const int count = static_cast<int>(sizeof kGradeRgb / sizeof kGradeRgb[0]);
+      return rgb(kGradeRgb[std::clamp(index, 0, count - 1)], 0.95f);
+    }
     case BandKind::true_positive: return rgb(0x4FAF62, 0.92f);
     case BandKind::false_positive: return rgb(0xF0504F, 0.95f);
     case BandKind::hard_negatives: return rgb(0xF28E2B, 0.85f);

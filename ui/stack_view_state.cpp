@@ -8,7 +8,7 @@ namespace {
 
 bool same_options(const StackOptions& a, const StackOptions& b) {
   return a.source == b.source && a.split == b.split && a.show_negatives == b.show_negatives &&
-         a.within_positives == b.within_positives && a.sources == b.sources;
+         a.within_positives == b.within_positives && a.sources == b.sources && a.grades == b.grades;
 }
 
 const char* split_label(PositiveSplit split) {
@@ -16,6 +16,7 @@ const char* split_label(PositiveSplit split) {
     case PositiveSplit::by_rank: return "by rank";
     case PositiveSplit::by_label_source: return "by label source";
     case PositiveSplit::by_truth: return "true vs false";
+    case PositiveSplit::by_grade: return "by grade";
   }
   return "";
 }
@@ -29,6 +30,8 @@ StackOptions StackViewState::effective(const RunViewModel& model, const std::vec
   const std::string prefix = source_prefix(options.source);
   options.sources = label_sources(model, run_ids, options.source);
   if (options.split == PositiveSplit::by_label_source && options.sources.empty()) options.split = PositiveSplit::by_rank;
+  options.grades = relevance_grades(model, run_ids, options.source);
+  if (options.split == PositiveSplit::by_grade && options.grades.empty()) options.split = PositiveSplit::by_rank;
   if (options.split == PositiveSplit::by_truth && !any_run_has_series(model, run_ids, prefix + "mass_false_pos")) {
     options.split = PositiveSplit::by_rank;
   }
@@ -63,16 +66,20 @@ void StackViewState::draw_controls(const RunViewModel& model, const std::vector<
   const bool has_sources = !shown.sources.empty();
   const bool has_truth = any_run_has_series(model, run_ids, prefix + "mass_false_pos");
   if (ImGui::BeginCombo("##split", split_label(shown.split))) {
-    const PositiveSplit splits[] = {PositiveSplit::by_rank, PositiveSplit::by_label_source, PositiveSplit::by_truth};
+    const PositiveSplit splits[] = {PositiveSplit::by_rank, PositiveSplit::by_label_source, PositiveSplit::by_truth,
+                                    PositiveSplit::by_grade};
     for (PositiveSplit split : splits) {
       const bool available = split == PositiveSplit::by_rank ||
                              (split == PositiveSplit::by_label_source && has_sources) ||
-                             (split == PositiveSplit::by_truth && has_truth);
+                             (split == PositiveSplit::by_truth && has_truth) ||
+                             (split == PositiveSplit::by_grade && !shown.grades.empty());
       ImGui::BeginDisabled(!available);
       if (ImGui::Selectable(split_label(split), split == shown.split)) options_.split = split;
       ImGui::EndDisabled();
       if (!available && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
-        ImGui::SetTooltip("The selected runs record no such series for this source.");
+        ImGui::SetTooltip(split == PositiveSplit::by_grade
+                              ? "The selected runs record no grade split: their dataset has a single grade."
+                              : "The selected runs record no such series for this source.");
       }
     }
     ImGui::EndCombo();

@@ -25,6 +25,7 @@ class StackViewState {
 
   // Options as asked for; effective() is what is drawn (falls back when the data lacks a series).
   StackOptions& options() { return options_; }
+  const StackOptions& options() const { return options_; }
   StackOptions effective(const RunViewModel& model, const std::vector<int64_t>& run_ids) const;
   // An explicit choice (tests, --tab screenshots, the radio buttons) overrides the default.
   void choose_source(DiagnosticSource source) {

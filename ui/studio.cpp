@@ -101,6 +101,7 @@ StudioSettings Studio::current_settings() const {
   settings.hidden_statuses = runs_table_.status_filter().hidden_mask();
   settings.top_fraction = top_fraction_;
   settings.table_fraction = table_fraction_;
+  settings.positives = split_token(mass_view_.state().options().split);
   return settings;
 }
 
@@ -120,6 +121,11 @@ void Studio::apply_settings(const StudioSettings& settings) {
   runs_table_.status_filter().set_hidden_mask(settings.hidden_statuses);
   top_fraction_ = settings.top_fraction;
   table_fraction_ = settings.table_fraction;
+  PositiveSplit split = PositiveSplit::by_rank;
+  if (parse_split(settings.positives, split)) {
+    mass_view_.state().options().split = split;
+    gradient_view_.state().options().split = split;
+  }
 }
 
 void Studio::save_settings_if_changed(bool force) {

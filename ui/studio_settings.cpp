@@ -26,7 +26,7 @@ nlohmann::json settings_to_json(const StudioSettings& s) {
   return {{"tab", s.tab},           {"series", s.series},         {"smoothing", s.smoothing},
           {"x_axis", s.x_axis},     {"log_y", s.log_y},           {"seed_bands", s.seed_bands},
           {"filter", s.filter},     {"hidden_statuses", s.hidden_statuses},
-          {"top_fraction", s.top_fraction}, {"table_fraction", s.table_fraction}};
+          {"top_fraction", s.top_fraction}, {"table_fraction", s.table_fraction}, {"positives", s.positives}};
 }
 
 StudioSettings settings_from_json(const nlohmann::json& json) {
@@ -42,6 +42,7 @@ StudioSettings settings_from_json(const nlohmann::json& json) {
   read(json, "hidden_statuses", s.hidden_statuses);
   read(json, "top_fraction", s.top_fraction);
   read(json, "table_fraction", s.table_fraction);
+  read(json, "positives", s.positives);
   s.smoothing = std::clamp(s.smoothing, 0.0f, 0.99f);
   s.top_fraction = std::clamp(s.top_fraction, 0.1f, 0.9f);
   s.table_fraction = std::clamp(s.table_fraction, 0.1f, 0.9f);

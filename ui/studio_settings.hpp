@@ -21,6 +21,9 @@ struct StudioSettings {
   std::string filter;
   unsigned hidden_statuses = 0;  // StatusFilter::hidden_mask
   float top_fraction = 0.32f, table_fraction = 0.68f;
+  // The "Positives" split of the Probability mass and Gradient allocation tabs: rank | source |
+  // truth | grade (split_token in diagnostic_stacks.hpp).
+  std::string positives = "rank";
 };
 
 nlohmann::json settings_to_json(const StudioSettings& settings);

@@ -63,10 +63,10 @@ StudyView build_study_view(const std::string& database, const std::string& name)
     view.unfinished = results.unfinished;
     view.failed = results.failed;
     view.summary = study::summarize(results).sentences;
-    view.regimes = state.spec.regimes;
+    view.regimes = study::study_sections(state.spec);
     std::vector<double> rates = state.spec.noise_rates;
     std::sort(rates.begin(), rates.end());
-    for (const auto& regime : state.spec.regimes) {
+    for (const auto& regime : view.regimes) {
       auto& panels = view.panels[regime];
       for (const auto& metric : study::study_metrics()) {
         std::vector<StudyCurve> curves;

@@ -35,12 +35,14 @@ const char* kUsage =
     "usage: multipos study --db FILE [--preset quick|wordnet|FILE.json] [--dataset synthetic|wordnet|PATH]\n"
     "                      [--objectives all|a,b,...] [--regimes llm_dense,mixed] [--noise 0,0.1,0.2,0.4]\n"
     "                      [--seeds N] [--steps N] [--set key.path=JSON ...] [--name NAME]\n"
-    "                      [--max-concurrent N] [--detach] [--report-only]\n"
+    "                      [--positive-sampling first,rotate,...] [--max-concurrent N] [--detach] [--report-only]\n"
     "  Plans one run per (regime, noise rate, seed, objective) from the preset's base config, plus a BM25\n"
     "  run and an untrained-encoder run per seed, trains them and writes FILE.studies/NAME/report.md with\n"
     "  figures. Run it again to continue an interrupted study (finished runs are reused).\n"
     "  --detach        run the whole study in the background (log in FILE.studies/NAME/study.log)\n"
     "  --report-only   write the report from what has finished so far, start nothing\n"
+    "  --positive-sampling  repeat the grid for each batch.positive_sampling scheme (first, rotate, random,\n"
+    "                  graded_random); the report has one set of tables per scheme\n"
     "  --plan          validate the grid and the dataset, print the planned runs, start nothing\n";
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -117,6 +119,7 @@ study::StudySpec resolve_spec(const CliArgs& cli, int& max_concurrent) {
     spec.base_config["dataset"] = spec_json;
   }
   if (cli.get("steps")) spec.base_config["steps"] = cli.integer("steps", 0);
+  if (cli.get("positive-sampling")) spec.positive_samplings = split_list(*cli.get("positive-sampling"));
   for (const auto& assignment : cli.get_all("set")) apply_config_override(spec.base_config, assignment);
   std::string dataset_kind = spec.base_config["dataset"].value("kind", "synthetic");
   std::string preset_name = std::filesystem::path(source).stem().string();
@@ -254,7 +257,8 @@ int write_report(const std::string& database, const std::string& directory) {
 }  // namespace
 
 int study_command(const std::vector<std::string>& args) {
-  CliArgs cli(args, {"db", "preset", "dataset", "objectives", "regimes", "noise", "seeds", "steps", "set", "name", "max-concurrent"},
+  CliArgs cli(args, {"db", "preset", "dataset", "objectives", "regimes", "noise", "seeds", "steps", "set", "name", "max-concurrent",
+                          "positive-sampling"},
               {"detach", "report-only", "plan", "help"});
   if (cli.has("help")) {
     std::fputs(kUsage, stdout);

@@ -20,8 +20,10 @@ namespace {
 SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
   spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
                        "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "lexical_overlap", "false_positive_rate",
-                       "dev_fraction", "test_fraction", "seed"});
+                       "dev_fraction", "test_fraction", "seed", "graded", "strong_grade", "weak_grade"});
   SyntheticConfig c;
+  // graded: three grades and many positives per query (the defaults below, each overridable).
+  if (spec.flag("graded", false)) c = graded_synthetic_config();
   c.topics = static_cast<int>(spec.integer("topics", c.topics, 1, 100000));
   c.subtopics_per_topic = static_cast<int>(spec.integer("subtopics_per_topic", c.subtopics_per_topic, 2, 1000));
   c.queries_per_subtopic = static_cast<int>(spec.integer("queries_per_subtopic", c.queries_per_subtopic, 1, 1000));
@@ -29,6 +31,8 @@ SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
   c.max_positives = static_cast<int>(spec.integer("max_positives", c.max_positives, c.min_positives, 100));
   c.max_judged_per_query = static_cast<int>(spec.integer("max_judged_per_query", std::max(c.max_judged_per_query, c.max_positives), c.max_positives, 100000));
   c.on_topic_grade = static_cast<float>(spec.number("on_topic_grade", c.on_topic_grade, 0.01, 100));
+  c.strong_grade = static_cast<float>(spec.number("strong_grade", c.strong_grade, 0.01, 100));
+  c.weak_grade = static_cast<float>(spec.number("weak_grade", c.weak_grade, 0.01, 100));
   c.distractors_per_subtopic =
       static_cast<int>(spec.integer("distractors_per_subtopic", c.distractors_per_subtopic, 0, 1000));
   c.background_words = static_cast<int>(spec.integer("background_words", c.background_words, 10, 1000000));

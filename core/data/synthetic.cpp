@@ -176,7 +176,7 @@ Dataset make_synthetic(const SyntheticConfig& config) {
           bool strong = p == 0 || rng.bernoulli(0.5);
           std::vector<std::string> mention = strong ? aspect : std::vector<std::string>{aspect[rng.below(2)]};
           int32_t passage = add_passage(dataset, make_passage(subtopic, mention, strong ? 4 : 2, background, config, rng));
-          judged.push_back({passage, strong ? 2.0f : 1.0f, 1, false});
+          judged.push_back({passage, strong ? config.strong_grade : config.weak_grade, 1, false});
           topic_passages.push_back(passage);
           subtopic_passages.push_back(passage);
         }
@@ -211,7 +211,7 @@ Dataset make_synthetic(const SyntheticConfig& config) {
         // and a wrong label listed last would be cut by max_positives before any objective saw it.
         auto& judged = dataset.judgments[query];
         const auto place = 1 + static_cast<std::ptrdiff_t>(rng.below(std::min<size_t>(judged.size(), 4)));
-        judged.insert(judged.begin() + place, {negatives.back(), 1.0f, 1, true});
+        judged.insert(judged.begin() + place, {negatives.back(), config.weak_grade, 1, true});
         negatives.pop_back();
       }
       dataset.hard_negatives.push_back(std::move(negatives));
@@ -219,6 +219,17 @@ Dataset make_synthetic(const SyntheticConfig& config) {
   }
   split_queries(dataset, config, rng);
   return dataset;
+}
+
+SyntheticConfig graded_synthetic_config() {
+  SyntheticConfig c;
+  c.strong_grade = 3.0f;
+  c.weak_grade = 2.0f;
+  c.on_topic_grade = 1.0f;
+  c.min_positives = 4;
+  c.max_positives = 10;
+  c.max_judged_per_query = 30;
+  return c;
 }
 
 }  // namespace multipos::data

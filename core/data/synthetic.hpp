@@ -17,6 +17,8 @@ struct SyntheticConfig {
   int max_positives = 6;              // positives written for the query's own aspect
   int max_judged_per_query = 10;      // cap once on-topic passages are added as dense labels
   float on_topic_grade = 1.0f;        // grade of a sub-topic passage that misses the aspect
+  float strong_grade = 2.0f;          // grade of a positive that mentions both aspect words
+  float weak_grade = 1.0f;            // grade of a positive that mentions one of them
   int distractors_per_subtopic = 3;   // passages on a sub-topic that no query asks for
   int background_words = 400;
   int subtopic_words_per_passage = 6;
@@ -29,5 +31,10 @@ struct SyntheticConfig {
 };
 
 Dataset make_synthetic(const SyntheticConfig& config);
+
+// The graded mode (dataset {kind: synthetic, graded: true}): grades 3 (both aspect words),
+// 2 (one) and 1 (on the sub-topic only), 4-10 written positives and up to 30 judged per query,
+// so max_positives truncates and positive_sampling and the by-grade views have work to do.
+SyntheticConfig graded_synthetic_config();
 
 }  // namespace multipos::data

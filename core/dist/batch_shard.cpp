@@ -38,6 +38,7 @@ objectives::Batch shard_of_batch(const objectives::Batch& global, int64_t first_
   part.columns = end_column - first_column;
   part.label_source_names = layout.label_source_names;
   part.max_positives = layout.max_positives;
+  part.grade_levels = layout.grade_levels;
   part.truncated_queries = layout.truncated_queries;    // batch-wide count: rows do not say which lost positives
   if (first_row == 0) part.warnings = layout.warnings;  // logged once, by the rank holding row 0
   for (int64_t row = first_row; row < first_row + rows; ++row) {

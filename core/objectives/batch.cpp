@@ -1,6 +1,11 @@
 #include "core/objectives/batch.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <numeric>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -44,7 +49,111 @@ void resize_columns(ScoreLayout& layout, int64_t columns) {
   layout.column_is_false_positive.assign(columns, 0);
 }
 
+// Uniform double in (0, 1): the top 53 bits, never 0 (so log() below is finite).
+double draw_unit(std::mt19937_64& rng) {
+  return (static_cast<double>(rng() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
 }  // namespace
+
+const std::vector<std::string>& positive_sampling_schemes() {
+  static const std::vector<std::string> schemes = {"first", "rotate", "random", "graded_random"};
+  return schemes;
+}
+
+std::vector<size_t> positive_sample_indices(const std::string& scheme, const std::string& query_id,
+                                            const std::vector<float>& grades, int max_positives,
+                                            uint64_t seed, int64_t epoch) {
+  const auto& schemes = positive_sampling_schemes();
+  if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
+    throw std::invalid_argument("unknown positive_sampling '" + scheme +
+                                "' (expected first, rotate, random or graded_random)");
+  if (max_positives < 1)
+    throw std::invalid_argument("positive_sample_indices: max_positives must be >= 1");
+  if (epoch < 0) throw std::invalid_argument("positive_sample_indices: negative epoch");
+  const size_t m = grades.size();
+  const size_t k = std::min(m, static_cast<size_t>(max_positives));
+  std::vector<size_t> picked;
+  if (scheme == "first" || k == m) {
+    picked.resize(k);
+    std::iota(picked.begin(), picked.end(), size_t{0});
+    return picked;
+  }
+  if (scheme == "rotate") {
+    const auto start = static_cast<uint64_t>(epoch) % m * k % m;
+    for (size_t j = 0; j < k; ++j) picked.push_back(static_cast<size_t>((start + j) % m));
+    std::sort(picked.begin(), picked.end());
+    return picked;
+  }
+  std::mt19937_64 rng(fnv1a_64(query_id + '\x1f' + std::to_string(seed) + '\x1f' +
+                               std::to_string(epoch)));
+  std::vector<size_t> order(m);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (scheme == "random") {
+    for (size_t j = 0; j < k; ++j)  // partial Fisher-Yates
+      std::swap(order[j], order[j + static_cast<size_t>(draw_index(rng, static_cast<int64_t>(m - j)))]);
+  } else {  // graded_random: the k largest keys log(u) / w are a weighted draw without replacement
+    std::vector<double> key(m);
+    for (size_t i = 0; i < m; ++i)
+      key[i] = std::log(draw_unit(rng)) / std::max(1e-6, static_cast<double>(grades[i]));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key[a] > key[b]; });
+  }
+  picked.assign(order.begin(), order.begin() + static_cast<ptrdiff_t>(k));
+  std::sort(picked.begin(), picked.end());
+  return picked;
+}
+
+std::vector<float> grade_levels(const std::vector<QueryCandidates>& queries) {
+  std::vector<float> levels;
+  for (const auto& query : queries)
+    for (const auto& positive : query.positives)
+      if (std::find(levels.begin(), levels.end(), positive.grade) == levels.end()) levels.push_back(positive.grade);
+  if (levels.size() < 2) return {};
+  std::sort(levels.begin(), levels.end(), std::greater<float>());
+  return levels;
+}
+
+std::string grade_label(float grade) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", static_cast<double>(grade));
+  return buffer;
+}
+
+void PositiveUsage::mark(const std::string& query_id, size_t positive_count, size_t index) {
+  auto& seen = seen_[query_id];
+  if (seen.size() < positive_count) seen.resize(positive_count, 0);
+  if (index < seen.size() && seen[index] == 0) {
+    seen[index] = 1;
+    ++used_;
+  }
+}
+
+nlohmann::json PositiveUsage::state() const {
+  nlohmann::json state = nlohmann::json::object();
+  for (const auto& [query_id, seen] : seen_) {
+    std::string bits(seen.size(), '0');
+    for (size_t i = 0; i < seen.size(); ++i)
+      if (seen[i]) bits[i] = '1';
+    state[query_id] = bits;
+  }
+  return state;
+}
+
+void PositiveUsage::restore(const nlohmann::json& state) {
+  if (!state.is_object()) throw std::invalid_argument("positives_used: expected an object");
+  seen_.clear();
+  used_ = 0;
+  for (const auto& [query_id, bits] : state.items()) {
+    if (!bits.is_string()) throw std::invalid_argument("positives_used." + query_id + ": expected a string");
+    auto& seen = seen_[query_id];
+    for (const char bit : bits.get<std::string>()) {
+      if (bit != '0' && bit != '1')
+        throw std::invalid_argument("positives_used." + query_id + ": expected only 0 and 1");
+      seen.push_back(bit == '1' ? 1 : 0);
+      used_ += bit == '1' ? 1 : 0;
+    }
+  }
+}
 
 int64_t ScoreLayout::positive_count(int64_t row) const {
   return static_cast<int64_t>(positive_columns.at(row).size());
@@ -108,19 +217,28 @@ BatchBuilder::BatchBuilder(ObjectiveConfig config, BatchOptions options,
                                 std::to_string(options_.group_size) + "], got " +
                                 std::to_string(options_.max_positives));
   if (!random_passage_) throw std::invalid_argument("BatchBuilder: random_passage is empty");
+  const auto& schemes = positive_sampling_schemes();
+  if (std::find(schemes.begin(), schemes.end(), options_.positive_sampling) == schemes.end())
+    throw std::invalid_argument("BatchBuilder: unknown positive_sampling '" + options_.positive_sampling +
+                                "' (expected first, rotate, random or graded_random)");
 }
 
-std::vector<Positive> BatchBuilder::select_positives(const QueryCandidates& query, int64_t epoch,
-                                                     std::mt19937_64& rng, bool& truncated) const {
+std::vector<size_t> BatchBuilder::select_positives(const QueryCandidates& query, int64_t epoch,
+                                                   std::mt19937_64& rng, bool& truncated) const {
   const auto& all = query.positives;
   truncated = false;
   if (all.empty()) return {};
-  if (config_.name == "infonce") return {all.front()};
-  // The other objectives all see the same, truncated set of positives, so that runs differ
-  // only by the objective.
-  const auto kept = std::min<size_t>(all.size(), static_cast<size_t>(options_.max_positives));
-  truncated = kept < all.size();
-  const std::vector<Positive> candidates(all.begin(), all.begin() + static_cast<ptrdiff_t>(kept));
+  // Every objective draws from the same sampled set of positives (independent of the objective
+  // and of the batch RNG), so that runs differ only by the objective.
+  std::vector<float> grades;
+  for (const auto& positive : all) grades.push_back(positive.grade);
+  const std::vector<size_t> candidates = positive_sample_indices(
+      options_.positive_sampling, query.query_id, grades, options_.max_positives, options_.seed, epoch);
+  truncated = candidates.size() < all.size();
+  if (config_.name == "infonce") {  // its one positive: the highest ranked of the sampled set
+    truncated = false;
+    return {candidates.front()};
+  }
   if (config_.name != "rand1lh") return candidates;
   const auto count = static_cast<int64_t>(candidates.size());
   const int64_t index = config_.rand1_draw == "iid"
@@ -161,12 +279,17 @@ Batch BatchBuilder::build(const std::vector<QueryCandidates>& queries, int64_t e
   ScoreLayout& layout = batch.layout;
   layout.rows = static_cast<int64_t>(queries.size());
   layout.label_source_names = options_.label_source_names;
+  layout.grade_levels = options_.grade_levels;
   layout.max_positives = uses_single_positive(config_.name) ? 1 : options_.max_positives;
   resize_columns(layout, layout.rows * g);
   std::string first_truncated;
   for (size_t i = 0; i < queries.size(); ++i) {
     bool truncated = false;
-    const auto positives = select_positives(queries[i], epoch, rng, truncated);
+    std::vector<Positive> positives;
+    for (const size_t index : select_positives(queries[i], epoch, rng, truncated)) {
+      positives.push_back(queries[i].positives[index]);
+      usage_.mark(queries[i].query_id, queries[i].positives.size(), index);
+    }
     if (truncated && layout.truncated_queries++ == 0) first_truncated = queries[i].query_id;
     std::vector<int64_t> group;
     for (const auto& positive : positives) group.push_back(positive.passage);
@@ -179,7 +302,11 @@ Batch BatchBuilder::build(const std::vector<QueryCandidates>& queries, int64_t e
     layout.warnings.push_back(
         "query '" + first_truncated +
         "' has more than max_positives=" + std::to_string(options_.max_positives) +
-        " positives; only the annotator's first ones are used. Further truncations are counted "
+        " positives; " +
+        (options_.positive_sampling == "first"
+             ? std::string("only the annotator's first ones are used")
+             : "positive_sampling=" + options_.positive_sampling + " picks which enter each epoch") +
+        ". Further truncations are counted "
         "in diag/truncated_queries and not reported again.");
   }
   return batch;

@@ -44,6 +44,9 @@ const std::map<std::string, std::string>& fixed_descriptions() {
       {"diag/queries_used", "Queries with at least one positive, which enter the loss."},
       {"diag/queries_dropped", "Queries without any positive, dropped from the loss."},
       {"diag/truncated_queries", "Queries whose positives were cut to max_positives."},
+      {"data/positives_used",
+       "Share of the training queries' positives that have entered a training batch so far "
+       "(batch.positive_sampling decides which max_positives enter each epoch)."},
   };
   return descriptions;
 }
@@ -82,6 +85,16 @@ std::string diagnostic_description(const std::string& name) {
            ".";
   if (const auto source = suffix_after(name, "diag/count_source_"); !source.empty())
     return "Number of positives per query labelled by " + source + ".";
+  if (const auto grade = suffix_after(name, "diag/mass_grade_"); !grade.empty())
+    return "Probability mass per query on the positives of relevance grade " + grade + ".";
+  if (const auto grade = suffix_after(name, "diag/share_grade_"); !grade.empty())
+    return "Share of the positive mass P+ held by the positives of relevance grade " + grade +
+           " (sums to 1 over the grades).";
+  if (const auto grade = suffix_after(name, "diag/grad_share_grade_"); !grade.empty())
+    return "Share of the total |dL/ds| of a query that goes to its positives of relevance grade " +
+           grade + ".";
+  if (const auto grade = suffix_after(name, "diag/count_grade_"); !grade.empty())
+    return "Number of positives per query of relevance grade " + grade + ".";
   return "";
 }
 

@@ -42,6 +42,10 @@ struct Slots {
   size_t grad_share_false() const { return mass_false() + 1; }
   size_t count_false() const { return mass_false() + 2; }
   size_t positives_per_query() const { return mass_false() + 3; }
+  size_t mass_grade(size_t k) const { return positives_per_query() + 1 + 4 * k; }
+  size_t share_grade(size_t k) const { return mass_grade(k) + 1; }
+  size_t grad_share_grade(size_t k) const { return mass_grade(k) + 2; }
+  size_t count_grade(size_t k) const { return mass_grade(k) + 3; }
 };
 
 const std::vector<std::string> kCountNames = {"diag/queries_used", "diag/queries_dropped",
@@ -50,7 +54,7 @@ const std::vector<std::string> kCountNames = {"diag/queries_used", "diag/queries
 }  // namespace
 
 std::vector<std::string> diagnostic_names(const std::vector<std::string>& label_source_names,
-                                          int max_rank) {
+                                          int max_rank, const std::vector<float>& grade_levels) {
   std::vector<std::string> names = {"diag/pos_mass"};
   const auto ranked = [&](const std::string& stem) {
     for (int r = 1; r <= max_rank; ++r) names.push_back(stem + std::to_string(r));
@@ -69,6 +73,10 @@ std::vector<std::string> diagnostic_names(const std::vector<std::string>& label_
   for (const char* name : {"diag/mass_false_pos", "diag/grad_share_false_pos",
                            "diag/count_false_pos", "diag/positives_per_query"})
     names.emplace_back(name);
+  for (float grade : grade_levels)
+    for (const char* stem : {"diag/mass_grade_", "diag/share_grade_", "diag/grad_share_grade_",
+                             "diag/count_grade_"})
+      names.push_back(stem + grade_label(grade));
   names.insert(names.end(), kCountNames.begin(), kCountNames.end());
   return names;
 }
@@ -281,6 +289,32 @@ void DiagnosticAccumulator::add_row(const RowFigures& row, const ScoreLayout& la
   if (row.has_negative) accumulate(slot.margin(), row.margin);
   add_provenance(row, layout, total_abs);
   accumulate(slot.positives_per_query(), static_cast<double>(m));
+  add_grades(row, layout, total_abs);
+}
+
+// Mass, within-positive share, gradient share and count per grade level.
+void DiagnosticAccumulator::add_grades(const RowFigures& row, const ScoreLayout& layout,
+                                       double total_abs) {
+  const Slots slot{static_cast<size_t>(max_rank_), source_names_.size()};
+  const size_t levels = grade_levels_.size();
+  if (levels == 0) return;
+  std::vector<double> mass(levels, 0), share(levels, 0), abs_gradient(levels, 0), count(levels, 0);
+  for (size_t i = 0; i < row.ranked.size(); ++i) {
+    const float grade = layout.column_grade[row.ranked[i]];
+    const auto level = std::find(grade_levels_.begin(), grade_levels_.end(), grade);
+    if (level == grade_levels_.end()) continue;  // a grade outside the levels: in no band
+    const auto k = static_cast<size_t>(level - grade_levels_.begin());
+    mass[k] += row.mass[i];
+    share[k] += row.share[i];
+    abs_gradient[k] += std::abs(row.gradient[i]);
+    count[k] += 1;
+  }
+  for (size_t k = 0; k < levels; ++k) {
+    accumulate(slot.mass_grade(k), mass[k]);
+    accumulate(slot.share_grade(k), share[k]);
+    if (total_abs > 0) accumulate(slot.grad_share_grade(k), abs_gradient[k] / total_abs);
+    accumulate(slot.count_grade(k), count[k]);
+  }
 }
 
 // Mass and gradient shares split by label source and by known-false positives.
@@ -317,11 +351,12 @@ void DiagnosticAccumulator::add_provenance(const RowFigures& row, const ScoreLay
 // [SECTION] Accumulator
 DiagnosticAccumulator::DiagnosticAccumulator(ObjectiveConfig config,
                                              std::vector<std::string> label_source_names,
-                                             int max_rank)
+                                             int max_rank, std::vector<float> grade_levels)
     : config_(std::move(config)),
       source_names_(std::move(label_source_names)),
       max_rank_(max_rank),
-      names_(diagnostic_names(source_names_, max_rank_)),
+      grade_levels_(std::move(grade_levels)),
+      names_(diagnostic_names(source_names_, max_rank_, grade_levels_)),
       sums_(names_.size(), 0.0),
       counts_(names_.size(), 0.0) {
   validate_objective_config(config_, "DiagnosticAccumulator");
@@ -445,7 +480,8 @@ DiagnosticList DiagnosticAccumulator::result() const {
 DiagnosticList in_batch_diagnostics(const at::Tensor& similarities, const at::Tensor& gradient,
                                     const ScoreMasks& masks, const ScoreLayout& layout,
                                     const ObjectiveConfig& config) {
-  DiagnosticAccumulator accumulator(config, layout.label_source_names, layout.max_positives);
+  DiagnosticAccumulator accumulator(config, layout.label_source_names, layout.max_positives,
+                                    layout.grade_levels);
   accumulator.add(similarities, gradient, masks, layout);
   return accumulator.result();
 }
@@ -453,7 +489,8 @@ DiagnosticList in_batch_diagnostics(const at::Tensor& similarities, const at::Te
 DiagnosticList in_batch_diagnostics(const at::Tensor& similarities, const ScoreMasks& masks,
                                     const ScoreLayout& layout, const ObjectiveConfig& config,
                                     const RowNormalisers* normalisers) {
-  DiagnosticAccumulator accumulator(config, layout.label_source_names, layout.max_positives);
+  DiagnosticAccumulator accumulator(config, layout.label_source_names, layout.max_positives,
+                                    layout.grade_levels);
   accumulator.add(similarities, masks, layout, normalisers);
   return accumulator.result();
 }

@@ -41,12 +41,16 @@ using DiagnosticList = std::vector<std::pair<std::string, double>>;
 //   diag/mass_source_<source>, diag/grad_share_source_<source>, diag/count_source_<source>
 //   diag/mass_false_pos, diag/grad_share_false_pos, diag/count_false_pos
 //   diag/positives_per_query   mean m over used queries
+//   diag/mass_grade_<g>, diag/share_grade_<g>, diag/grad_share_grade_<g>, diag/count_grade_<g>
+//                              per grade level g (only when grade_levels is given): P+ of the
+//                              grade-g positives, their within-positive share sum pi, their
+//                              share of the row's total |dL/ds|, and their number
 //   diag/queries_used, diag/queries_dropped, diag/truncated_queries   counts, not means
 // Means are over queries with m > 0, except: rank-r figures over queries with m >= r; gradient
 // shares over queries whose gradient is not all zero; margin over queries with a negative.
-// Source and false-positive figures count 0 for queries without such positives.
+// Source, grade and false-positive figures count 0 for queries without such positives.
 std::vector<std::string> diagnostic_names(const std::vector<std::string>& label_source_names,
-                                          int max_rank);
+                                          int max_rank, const std::vector<float>& grade_levels = {});
 
 // One sentence per name, for the studio's tooltips; empty for names this library never emits.
 std::string diagnostic_description(const std::string& name);
@@ -55,8 +59,9 @@ std::string diagnostic_description(const std::string& name);
 // a probe pass, then averages. Not thread-safe; cheap to create.
 class DiagnosticAccumulator {
  public:
+  // grade_levels: the grades to split by (ScoreLayout::grade_levels); empty = no grade split.
   DiagnosticAccumulator(ObjectiveConfig config, std::vector<std::string> label_source_names,
-                        int max_rank);
+                        int max_rank, std::vector<float> grade_levels = {});
 
   // similarities (and gradient) are R x C, float32 or float64 on the CPU, detached or not;
   // masks must come from `layout`. This overload reads dL/dS from `gradient`: pass
@@ -91,6 +96,7 @@ class DiagnosticAccumulator {
                        const RowContext& context, RowFigures& figures) const;
   void add_row(const RowFigures& row, const ScoreLayout& layout);
   void add_provenance(const RowFigures& row, const ScoreLayout& layout, double total_abs);
+  void add_grades(const RowFigures& row, const ScoreLayout& layout, double total_abs);
   void accumulate(size_t slot, double value) {
     sums_[slot] += value;
     counts_[slot] += 1.0;
@@ -99,6 +105,7 @@ class DiagnosticAccumulator {
   ObjectiveConfig config_;
   std::vector<std::string> source_names_;
   int max_rank_;
+  std::vector<float> grade_levels_;
   std::vector<std::string> names_;  // diagnostic_names(source_names_, max_rank_)
   std::vector<double> sums_;        // per name: sum of per-query values
   std::vector<double> counts_;      // per name: number of queries averaged

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 
 #include "core/study/study_figures.hpp"
@@ -113,7 +115,59 @@ void allocation_table(std::ostringstream& out, const StudyResults& results, cons
   out << "\n";
 }
 
-std::string figure_name(const std::string& kind, const std::string& regime) { return "figures/" + kind + "-" + regime + ".png"; }
+// The allocation split by the positives' relevance grade (issue #24), when the probe rows hold
+// several grades: one column pair (mass, gradient) per grade, highest grade first; mean over seeds.
+void allocation_by_grade_table(std::ostringstream& out, const StudyResults& results, const std::string& regime) {
+  std::set<double, std::greater<double>> grades;
+  for (const auto& [key, run] : results.cells)
+    for (const auto& [grade, value] : run.allocation.grade_mass) grades.insert(grade);
+  if (grades.empty()) return;
+  auto label = [](double grade) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", grade);
+    return std::string(text);
+  };
+  out << "**Allocation by grade** (the positives' share of mass and of |dL/ds| by relevance grade, highest first; "
+         "probe queries, mean over seeds)\n\n| objective | noise";
+  for (double grade : grades) out << " | mass: grade " << label(grade);
+  for (double grade : grades) out << " | gradient: grade " << label(grade);
+  out << " |\n|---|---:";
+  for (size_t i = 0; i < 2 * grades.size(); ++i) out << "|---:";
+  out << "|\n";
+  for (const auto& objective : results.spec.objectives)
+    for (double rate : results.spec.noise_rates) {
+      out << "| " << objective_label(objective) << " | " << format_rate(rate);
+      for (const bool gradient : {false, true})
+        for (double grade : grades) {
+          double sum = 0;
+          int seeds = 0;
+          for (uint64_t seed : results.spec.seeds) {
+            const RunResult* run = results.find({regime, rate, seed, objective});
+            if (!run || run->status != "finished" || !run->allocation.present) continue;
+            const auto& split = gradient ? run->allocation.grade_gradient : run->allocation.grade_mass;
+            const auto found = split.find(grade);
+            sum += found == split.end() ? 0.0 : found->second;
+            ++seeds;
+          }
+          out << " | " << (seeds ? fixed(sum / seeds) : "-");
+        }
+      out << " |\n";
+    }
+  out << "\n";
+}
+
+std::string figure_name(const std::string& kind, const std::string& regime) {
+  const auto [name, scheme] = split_section(regime);
+  return "figures/" + kind + "-" + name + (scheme.empty() ? "" : "-" + scheme) + ".png";
+}
+
+// The base config's batch.positive_sampling ("first" when not set).
+std::string base_sampling(const StudySpec& spec) {
+  const auto& batch = spec.base_config.contains("batch") ? spec.base_config.at("batch") : nlohmann::json();
+  return batch.is_object() && batch.contains("positive_sampling") && batch.at("positive_sampling").is_string()
+             ? batch.at("positive_sampling").get<std::string>()
+             : "first";
+}
 
 std::string today() {
   std::time_t now = std::time(nullptr);
@@ -152,7 +206,11 @@ std::string report_markdown(const StudyResults& results, const std::string& data
   std::ostringstream out;
   out << "# Study " << spec.name << "\n\n"
       << describe_base(spec.base_config) << "; objectives " << join(objective_names) << "; label regimes "
-      << join(spec.regimes) << "; false-positive rates " << join(rates) << "; seeds " << join(seeds) << ". Scored on the "
+      << join(spec.regimes) << "; false-positive rates " << join(rates) << "; seeds " << join(seeds)
+      << (spec.positive_samplings.empty() ? std::string()
+                                          : "; positive sampling schemes " + join(spec.positive_samplings) +
+                                                " (batch.positive_sampling: one set of tables per scheme)")
+      << ". Scored on the "
       << spec.split << " split (clean labels: regime and noise change only the training positives).\n\n"
       << "Runs: " << results.finished << " finished, " << results.unfinished << " not finished, " << results.failed
       << " failed. Generated " << today() << " from `" << database << "`; every number below is read from that "
@@ -160,12 +218,16 @@ std::string report_markdown(const StudyResults& results, const std::string& data
   StudySummary summary = summarize(results);
   for (const auto& sentence : summary.sentences) out << "- " << sentence << "\n";
   out << "\n";
-  for (const auto& regime : spec.regimes) {
-    out << "## Regime " << regime << "\n\n![metrics against noise, " << regime << "](" << figure_name("metrics", regime) << ")\n\n";
+  for (const auto& regime : study_sections(spec)) {
+    out << "## Regime " << describe_section(regime) << "\n\n"
+        << "Positive sampling in these tables: `"
+        << (split_section(regime).second.empty() ? base_sampling(spec) : split_section(regime).second) << "`.\n\n"
+        << "![metrics against noise, " << regime << "](" << figure_name("metrics", regime) << ")\n\n";
     for (const auto& metric : study_metrics()) metric_table(out, results, regime, metric);
     significance_table(out, results, regime);
     out << "![mass and gradient allocation, " << regime << "](" << figure_name("allocation", regime) << ")\n\n";
     allocation_table(out, results, regime);
+    allocation_by_grade_table(out, results, regime);
   }
   std::vector<std::string> failures;
   for (const auto& [key, run] : results.cells)
@@ -180,7 +242,7 @@ std::string report_markdown(const StudyResults& results, const std::string& data
 
 std::string write_study_report(const StudyResults& results, const std::string& directory, const std::string& database) {
   std::filesystem::create_directories(directory + "/figures");
-  for (const auto& regime : results.spec.regimes) {
+  for (const auto& regime : study_sections(results.spec)) {
     for (const auto& [kind, canvas] : {std::pair{std::string("metrics"), metric_figure(results, regime)},
                                        std::pair{std::string("allocation"), allocation_figure(results, regime)}}) {
       const std::string path = directory + "/" + figure_name(kind, regime);

@@ -1,6 +1,7 @@
 #include "core/study/study_results.hpp"
 
 #include <cmath>
+#include <set>
 
 namespace multipos::study {
 
@@ -9,6 +10,7 @@ namespace {
 struct QueryTotals {
   double mass[3] = {0, 0, 0};      // true positives, false positives, negatives
   double gradient[3] = {0, 0, 0};  // |dL/ds| summed per group
+  std::map<double, double> grade_mass, grade_gradient;  // positives, by grade
 };
 
 int group_of(const store::ProbeRow& row) {
@@ -63,7 +65,14 @@ Allocation allocation_of(const std::vector<store::ProbeRow>& rows) {
     QueryTotals& totals = queries[row.query_id];
     totals.mass[group_of(row)] += row.probability;
     totals.gradient[group_of(row)] += std::fabs(row.gradient);
+    if (row.is_positive) {
+      totals.grade_mass[row.grade] += row.probability;
+      totals.grade_gradient[row.grade] += std::fabs(row.gradient);
+    }
   }
+  std::set<double> grades;
+  for (const auto& row : rows)
+    if (row.is_positive) grades.insert(row.grade);
   double mass[3] = {0, 0, 0}, gradient[3] = {0, 0, 0};
   for (const auto& [query, totals] : queries) {
     const double mass_total = totals.mass[0] + totals.mass[1] + totals.mass[2];
@@ -71,6 +80,13 @@ Allocation allocation_of(const std::vector<store::ProbeRow>& rows) {
     for (int g = 0; g < 3; ++g) {
       mass[g] += mass_total > 0 ? totals.mass[g] / mass_total : 0;
       gradient[g] += gradient_total > 0 ? totals.gradient[g] / gradient_total : 0;
+    }
+    if (grades.size() < 2) continue;
+    for (double grade : grades) {  // 0 for a query without positives of that grade
+      const auto m = totals.grade_mass.find(grade), d = totals.grade_gradient.find(grade);
+      allocation.grade_mass[grade] += mass_total > 0 && m != totals.grade_mass.end() ? m->second / mass_total : 0;
+      allocation.grade_gradient[grade] +=
+          gradient_total > 0 && d != totals.grade_gradient.end() ? d->second / gradient_total : 0;
     }
   }
   const double n = static_cast<double>(queries.size());
@@ -82,6 +98,8 @@ Allocation allocation_of(const std::vector<store::ProbeRow>& rows) {
   allocation.true_gradient = gradient[0] / n;
   allocation.false_gradient = gradient[1] / n;
   allocation.negative_gradient = gradient[2] / n;
+  for (auto& [grade, value] : allocation.grade_mass) value /= n;
+  for (auto& [grade, value] : allocation.grade_gradient) value /= n;
   return allocation;
 }
 

@@ -25,6 +25,9 @@ struct Allocation {
   int64_t step = 0;
   double true_mass = 0, false_mass = 0, negative_mass = 0;
   double true_gradient = 0, false_gradient = 0, negative_gradient = 0;
+  // By the positives' relevance grade (true and false positives alike), when the probe rows hold
+  // more than one grade: the same shares of mass and of sum |dL/ds|. Empty otherwise.
+  std::map<double, double> grade_mass, grade_gradient;
 };
 Allocation allocation_of(const std::vector<store::ProbeRow>& rows);
 

@@ -76,15 +76,38 @@ int64_t stored_run_id(const nlohmann::json& value, const std::string& file, cons
 }  // namespace
 
 nlohmann::json to_json(const StudySpec& spec) {
-  return {{"name", spec.name},           {"base_config", spec.base_config}, {"objectives", spec.objectives},
-          {"regimes", spec.regimes},     {"noise_rates", spec.noise_rates}, {"seeds", spec.seeds},
-          {"split", spec.split}};
+  nlohmann::json json = {{"name", spec.name},           {"base_config", spec.base_config}, {"objectives", spec.objectives},
+                         {"regimes", spec.regimes},     {"noise_rates", spec.noise_rates}, {"seeds", spec.seeds},
+                         {"split", spec.split}};
+  // Only when varied, so the state files of studies from before the axis compare equal.
+  if (!spec.positive_samplings.empty()) json["positive_sampling"] = spec.positive_samplings;
+  return json;
+}
+
+std::vector<std::string> study_sections(const StudySpec& spec) {
+  std::vector<std::string> sections;
+  for (const auto& regime : spec.regimes) {
+    if (spec.positive_samplings.empty()) sections.push_back(regime);
+    for (const auto& scheme : spec.positive_samplings) sections.push_back(regime + "@" + scheme);
+  }
+  return sections;
+}
+
+std::pair<std::string, std::string> split_section(const std::string& section) {
+  const auto at = section.find('@');
+  if (at == std::string::npos) return {section, ""};
+  return {section.substr(0, at), section.substr(at + 1)};
+}
+
+std::string describe_section(const std::string& section) {
+  const auto [regime, scheme] = split_section(section);
+  return scheme.empty() ? regime : regime + ", positive_sampling " + scheme;
 }
 
 StudySpec study_spec_from_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw util::ConfigError(source + ": a study must be a JSON object");
   util::ConfigReader reader(json, source);
-  reader.reject_unknown({"name", "base_config", "objectives", "regimes", "noise_rates", "seeds", "split"});
+  reader.reject_unknown({"name", "base_config", "objectives", "regimes", "noise_rates", "seeds", "split", "positive_sampling"});
   StudySpec spec;
   spec.name = reader.text("name", "");
   if (spec.name.empty() || spec.name.find('/') != std::string::npos)
@@ -97,6 +120,15 @@ StudySpec study_spec_from_json(const nlohmann::json& json, const std::string& so
   spec.noise_rates = list_field<double>(json, "noise_rates", source);
   spec.seeds = list_field<uint64_t>(json, "seeds", source);
   spec.split = reader.choice("split", "test", {"dev", "test"});
+  if (json.contains("positive_sampling")) spec.positive_samplings = list_field<std::string>(json, "positive_sampling", source);
+  for (size_t i = 0; i < spec.positive_samplings.size(); ++i) {
+    const auto& scheme = spec.positive_samplings[i];
+    if (scheme != "first" && scheme != "rotate" && scheme != "random" && scheme != "graded_random")
+      reader.fail("positive_sampling[" + std::to_string(i) + "]",
+                  "unknown scheme '" + scheme + "'; valid values: first, rotate, random, graded_random");
+  }
+  for (size_t i = 0; i < spec.regimes.size(); ++i)
+    if (spec.regimes[i].find('@') != std::string::npos) reader.fail("regimes[" + std::to_string(i) + "]", "must not contain '@'");
   for (size_t i = 0; i < spec.noise_rates.size(); ++i)
     if (spec.noise_rates[i] < 0 || spec.noise_rates[i] >= 1)
       reader.fail("noise_rates[" + std::to_string(i) + "]", "must be in [0, 1), got " + format_rate(spec.noise_rates[i]));
@@ -121,13 +153,14 @@ std::string StudyCell::key() const {
 
 std::vector<PlannedRun> plan_study(const StudySpec& spec) {
   std::vector<PlannedRun> planned;
-  for (const auto& regime : spec.regimes)
+  for (const auto& section : study_sections(spec))
     for (double rate : spec.noise_rates)
       for (uint64_t seed : spec.seeds)
         for (const auto& objective : spec.objectives) {
           PlannedRun run;
-          run.cell = {regime, rate, seed, objective};
-          run.group_id = "study:" + spec.name + ":" + regime + ":noise=" + format_rate(rate) + ":seed=" + std::to_string(seed);
+          const auto [regime, scheme] = split_section(section);
+          run.cell = {section, rate, seed, objective};
+          run.group_id = "study:" + spec.name + ":" + section + ":noise=" + format_rate(rate) + ":seed=" + std::to_string(seed);
           nlohmann::json config = spec.base_config;
           nlohmann::json& dataset = config["dataset"];
           if (!dataset.is_object()) dataset = {{"kind", "synthetic"}};
@@ -139,6 +172,10 @@ std::vector<PlannedRun> plan_study(const StudySpec& spec) {
           objective_config["name"] = objective;
           config["objective"] = objective_config;
           config["seed"] = seed;
+          if (!scheme.empty()) {
+            if (!config["batch"].is_object()) config["batch"] = nlohmann::json::object();
+            config["batch"]["positive_sampling"] = scheme;
+          }
           config["eval"] = merged_object(config, "eval", {{"split", spec.split}});
           config["name"] = spec.name + "/" + run.cell.key();
           run.config = std::move(config);

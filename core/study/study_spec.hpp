@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace multipos::study {
@@ -21,7 +22,17 @@ struct StudySpec {
   std::vector<double> noise_rates;    // false-positive shares injected into the train split
   std::vector<uint64_t> seeds;
   std::string split = "test";         // the split every run and baseline is scored on
+  // batch.positive_sampling schemes to compare (issue #24); empty: not varied (the base config's).
+  std::vector<std::string> positive_samplings;
 };
+
+// The study's tables: one per regime, or per (regime, positive sampling scheme) when the study
+// varies the scheme, spelled "<regime>@<scheme>" ("mixed@rotate"). StudyCell::regime holds one.
+std::vector<std::string> study_sections(const StudySpec& spec);
+// "mixed@rotate" -> regime "mixed", scheme "rotate"; "mixed" -> "mixed", "".
+std::pair<std::string, std::string> split_section(const std::string& section);
+// "mixed" or "mixed, positive_sampling rotate", for headings and captions.
+std::string describe_section(const std::string& section);
 
 nlohmann::json to_json(const StudySpec& spec);
 // Throws util::ConfigError naming `source` and the field at fault.
@@ -30,7 +41,7 @@ StudySpec study_spec_from_json(const nlohmann::json& json, const std::string& so
 std::vector<std::string> differing_fields(const StudySpec& a, const StudySpec& b);
 
 struct StudyCell {
-  std::string regime;
+  std::string regime;  // a section of study_sections(): the regime, "@scheme" when varied
   double noise_rate = 0;
   uint64_t seed = 1;
   std::string objective;

@@ -89,7 +89,7 @@ void summarize_regime(const StudyResults& results, const std::string& regime, St
   for (double rate : rates) {
     auto ranked = ranking(results, regime, rate, metric);
     if (ranked.empty()) continue;
-    std::string sentence = "**" + regime + ", noise " + format_rate(rate) + "**: " + objective_label(ranked[0].objective) +
+    std::string sentence = "**" + describe_section(regime) + ", noise " + format_rate(rate) + "**: " + objective_label(ranked[0].objective) +
                            " leads on nDCG@10 (" + number(ranked[0].mean) + ")";
     if (ranked.size() > 1) {
       PairedComparison lead = compare_in_cell(results, regime, rate, ranked[0].objective, ranked[1].objective, metric);
@@ -110,7 +110,7 @@ void summarize_regime(const StudyResults& results, const std::string& regime, St
     if (drops.size() > 1) {
       std::sort(drops.begin(), drops.end());
       summary.sentences.push_back(
-          "**" + regime + "**: from noise " + format_rate(clean) + " to " + format_rate(noisiest) + ", " +
+          "**" + describe_section(regime) + "**: from noise " + format_rate(clean) + " to " + format_rate(noisiest) + ", " +
           objective_label(drops.front().second) + " changes least (" + number(-drops.front().first, 3) +
           " nDCG@10) and " + objective_label(drops.back().second) + " most (" + number(-drops.back().first, 3) + ").");
     }
@@ -126,7 +126,7 @@ void summarize_regime(const StudyResults& results, const std::string& regime, St
     std::sort(false_mass.begin(), false_mass.end());
     std::sort(false_gradient.begin(), false_gradient.end());
     summary.sentences.push_back(
-        "**" + regime + ", noise " + format_rate(noisiest) + "**: at the end of training " +
+        "**" + describe_section(regime) + ", noise " + format_rate(noisiest) + "**: at the end of training " +
         objective_label(false_mass.back().second) + " puts the most probability mass on false positives (" +
         number(false_mass.back().first) + " of the probe queries' mass), " + objective_label(false_mass.front().second) +
         " the least (" + number(false_mass.front().first) + "); the largest gradient share to false positives is " +
@@ -228,7 +228,7 @@ StudySummary summarize(const StudyResults& results) {
   std::string best_objective;
   for (const auto& objective : results.spec.objectives) {
     std::vector<double> means;
-    for (const auto& regime : results.spec.regimes)
+    for (const auto& regime : study_sections(results.spec))
       for (double rate : results.spec.noise_rates) {
         SeedAggregate a = aggregate_metric(results, regime, rate, objective, "ndcg_cut_10");
         if (a.seeds > 0) means.push_back(a.mean);
@@ -253,7 +253,7 @@ StudySummary summarize(const StudyResults& results) {
   if (auto bm25 = results.bm25.mean.find("ndcg_cut_10"); bm25 != results.bm25.mean.end())
     summary.sentences.push_back("BM25 scores " + number(bm25->second) + " nDCG@10 on the same " + results.spec.split +
                                 " queries.");
-  for (const auto& regime : results.spec.regimes) summarize_regime(results, regime, summary);
+  for (const auto& regime : study_sections(results.spec)) summarize_regime(results, regime, summary);
   return summary;
 }
 

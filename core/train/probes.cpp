@@ -42,6 +42,7 @@ ProbeSet make_probe_set(const data::Dataset& dataset, const std::vector<objectiv
     return std::min<size_t>(dataset.judgments[a].size(), 2) > std::min<size_t>(dataset.judgments[b].size(), 2);
   });
   ProbeSet probes;
+  probes.grade_levels = objectives::grade_levels(candidates);
   for (int32_t query : pool) {
     if (static_cast<int64_t>(probes.queries.size()) >= config.queries) break;
     if (dataset.judgments[query].empty()) continue;
@@ -57,7 +58,7 @@ std::vector<store::ProbeRow> run_probes(const ProbeSet& probes, model::Encoder& 
   torch::NoGradGuard no_grad;
   bool was_training = encoder.is_training();
   encoder.eval();
-  objectives::DiagnosticAccumulator diagnostics(objective, dataset.label_sources, 4);
+  objectives::DiagnosticAccumulator diagnostics(objective, dataset.label_sources, 4, probes.grade_levels);
   std::vector<store::ProbeRow> rows;
   for (const ProbeQuery& probe : probes.queries) {
     const auto& layout = probe.row.layout;

@@ -25,6 +25,7 @@ struct ProbeQuery {
 
 struct ProbeSet {
   std::vector<ProbeQuery> queries;
+  std::vector<float> grade_levels;  // the dataset's grades when it has several: probe/*_grade_<g>
 };
 
 // Chooses config.queries training queries (those with several positives first), each with its

@@ -42,12 +42,14 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
     config.encoder = json.at("encoder");
   }
   ConfigReader batch = root.child("batch");
-  batch.reject_unknown({"queries", "group_size", "max_positives", "cache_chunk"});
+  batch.reject_unknown({"queries", "group_size", "max_positives", "cache_chunk", "positive_sampling"});
   config.batch.queries = batch.integer("queries", config.batch.queries, 1, 1 << 16);
   config.batch.group_size = static_cast<int>(batch.integer("group_size", config.batch.group_size, 1, 1024));
   config.batch.max_positives =
       static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
   config.batch.cache_chunk = batch.integer("cache_chunk", config.batch.cache_chunk, 0, 1 << 16);
+  config.batch.positive_sampling =
+      batch.choice("positive_sampling", config.batch.positive_sampling, {"first", "rotate", "random", "graded_random"});
 
   ConfigReader optimizer = root.child("optimizer");
   optimizer.reject_unknown(
@@ -156,6 +158,8 @@ nlohmann::json to_json(const TrainConfig& c) {
     json["distributed"] = {{"world_size", c.distributed.world_size},
                            {"gather_negatives", c.distributed.gather_negatives},
                            {"timeout_seconds", c.distributed.timeout_seconds}};
+  // Written only when not the default, so configs (and their hashes) from before the field stay equal.
+  if (c.batch.positive_sampling != "first") json["batch"]["positive_sampling"] = c.batch.positive_sampling;
   return json;
 }
 

@@ -41,6 +41,9 @@ struct BatchConfig {
   // matrix, then re-encode chunk by chunk with autograd, replaying each chunk's random numbers.
   // The gradient is the whole batch's, exactly; memory is that of one chunk. 0 = off.
   int64_t cache_chunk = 0;
+  // first | rotate | random | graded_random: which max_positives positives enter the batch
+  // (objectives::positive_sample_indices).
+  std::string positive_sampling = "first";
 };
 
 struct ProbeConfig {

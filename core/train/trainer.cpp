@@ -222,11 +222,14 @@ TrainingSession::TrainingSession(const TrainConfig& config_, store::RunStore& st
   batch_options.group_size = config.batch.group_size;
   batch_options.max_positives = config.batch.max_positives;
   batch_options.seed = config.seed;
+  batch_options.positive_sampling = config.batch.positive_sampling;
   batch_options.label_source_names = dataset.label_sources;
+  batch_options.grade_levels = objectives::grade_levels(candidates);
   builder = std::make_unique<objectives::BatchBuilder>(config.objective, batch_options, [num_passages](std::mt19937_64& rng) {
     return static_cast<int64_t>(rng() % static_cast<uint64_t>(num_passages));
   });
   sampler = std::make_unique<QuerySampler>(dataset.train_queries, config.seed);
+  for (int32_t q : dataset.train_queries) training_positives += static_cast<int64_t>(candidates[q].positives.size());
   probes = make_probe_set(dataset, candidates, config.probe, config.seed);
 }
 
@@ -320,6 +323,9 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
     writer.add("lr", step, lr);
     writer.add("examples_per_s", step, throughput);
     writer.add("epoch", step, session.sampler->epoch_progress());
+    if (session.training_positives > 0)
+      writer.add("data/positives_used", step,
+                 static_cast<double>(session.builder->usage().used()) / static_cast<double>(session.training_positives));
 
     const bool last = step + 1 == config.steps;
     if (session.writes && config.probe.every > 0 && (step % config.probe.every == 0 || last))

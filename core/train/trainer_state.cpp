@@ -188,6 +188,7 @@ void save_resumable_state(const std::string& dir, const ResumableState& state, i
         {"loss_scale", state.faults.loss_scale},
         {"steps_since_scale_change", state.faults.steps_since_scale_change}}},
   };
+  if (state.positive_usage) trainer["positives_used"] = state.positive_usage->state();
   {
     std::ofstream file(dir + "/" + kStateFile);
     file << trainer.dump();
@@ -214,6 +215,9 @@ int64_t load_resumable_state(const std::string& dir, const ResumableState& state
     state.faults.total_skips = faults.at("total_skips").get<int64_t>();
     state.faults.loss_scale = faults.at("loss_scale").get<double>();
     state.faults.steps_since_scale_change = faults.at("steps_since_scale_change").get<int64_t>();
+    // Absent in checkpoints from before the series: the count restarts from the resume point.
+    if (state.positive_usage && trainer.contains("positives_used"))
+      state.positive_usage->restore(trainer.at("positives_used"));
   } catch (const nlohmann::json::exception& error) {
     throw model::SafetensorsError(path + ": malformed trainer state (" + error.what() + ")");
   } catch (const std::invalid_argument& error) {

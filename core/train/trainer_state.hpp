@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/model/encoder.hpp"
+#include "core/objectives/batch.hpp"
 #include "core/util/rng.hpp"
 
 namespace multipos::train {
@@ -54,6 +55,7 @@ struct ResumableState {
   QuerySampler& sampler;
   std::mt19937_64& batch_rng;
   FaultCounters& faults;
+  objectives::PositiveUsage* positive_usage = nullptr;  // which positives batches have used so far
 };
 
 // Writes the encoder (model.safetensors), the optimizer moments (optimizer.safetensors) and

@@ -44,11 +44,12 @@ struct TrainingSession {
   std::vector<objectives::QueryCandidates> candidates;
   std::unique_ptr<objectives::BatchBuilder> builder;
   std::unique_ptr<QuerySampler> sampler;
+  int64_t training_positives = 0;  // over the training queries: data/positives_used's denominator
   std::mt19937_64 batch_rng;
   ProbeSet probes;
   FaultCounters faults;
 
-  ResumableState resumable() { return {*encoder, *optimizer, *sampler, batch_rng, faults}; }
+  ResumableState resumable() { return {*encoder, *optimizer, *sampler, batch_rng, faults, &builder->usage()}; }
   void message(const std::string& text, const std::string& level = "info");  // logged by rank 0 only
 };
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -99,4 +100,25 @@ TEST(DatasetFactory, UnknownFieldsAndBadValuesNameTheField) {
     EXPECT_NE(std::string(error.what()).find("dataset.false_positive_rate"), std::string::npos) << error.what();
   }
   EXPECT_THROW(multipos::data::load_dataset({{"kind", "nosuch"}}, "cfg.json"), multipos::util::ConfigError);
+}
+
+// The graded mode (issue #24): three grades, many positives per query, highest grade first among
+// the written positives, and every field still overridable.
+TEST(Synthetic, GradedModeHasThreeGradesAndManyPositives) {
+  auto dataset = multipos::data::load_dataset(
+      {{"kind", "synthetic"}, {"graded", true}, {"topics", 3}, {"seed", 5}}, "test");
+  std::set<float> grades;
+  std::vector<size_t> counts;
+  for (const auto& judged : dataset.judgments) {
+    counts.push_back(judged.size());
+    for (const auto& j : judged) grades.insert(j.grade);
+    EXPECT_EQ(judged.front().grade, 3.0f) << "the annotator's top positive mentions both aspect words";
+  }
+  EXPECT_EQ(grades, (std::set<float>{1, 2, 3}));
+  std::sort(counts.begin(), counts.end());
+  EXPECT_GE(counts[counts.size() / 2], 15u) << "median positives per query";
+  EXPECT_LE(counts.back(), 31u);  // 30 judged, plus at most one planted false positive
+  auto overridden = multipos::data::load_dataset(
+      {{"kind", "synthetic"}, {"graded", true}, {"topics", 2}, {"max_judged_per_query", 12}}, "test");
+  for (const auto& judged : overridden.judgments) EXPECT_LE(judged.size(), 13u);
 }

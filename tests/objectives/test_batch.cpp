@@ -1,6 +1,8 @@
 // Batch building: group layout, positive selection per objective, truncation, filling.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -201,6 +203,145 @@ TEST(ScoreLayout, CheckCatchesInconsistentLayouts) {
   auto layout = make_probe_row(query("q", 2, 0, 0), {300}, {"human"}).layout;
   layout.positive_columns[0].push_back(7);
   EXPECT_THROW(layout.check(), std::invalid_argument);
+}
+
+// ---- batch.positive_sampling (issue #24) ----
+
+std::vector<float> descending_grades(size_t m) {
+  std::vector<float> grades;
+  for (size_t i = 0; i < m; ++i) grades.push_back(static_cast<float>(3 - static_cast<int>(i * 3 / m)));
+  return grades;
+}
+
+TEST(PositiveSampling, FirstKeepsTheAnnotatorsTopOnesEveryEpoch) {
+  for (int64_t epoch : {0, 1, 5})
+    EXPECT_EQ(positive_sample_indices("first", "q", descending_grades(7), 3, 1, epoch),
+              (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(positive_sample_indices("random", "q", descending_grades(2), 3, 1, 4),
+            (std::vector<size_t>{0, 1}));  // fewer positives than max_positives: all of them
+}
+
+TEST(PositiveSampling, RotateCoversEveryPositiveWithinCeilMOverKEpochs) {
+  // Hand-worked: m = 7, k = 3 -> epochs 0, 1, 2 start at 0, 3, 6.
+  EXPECT_EQ(positive_sample_indices("rotate", "q", descending_grades(7), 3, 1, 0), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(positive_sample_indices("rotate", "q", descending_grades(7), 3, 1, 1), (std::vector<size_t>{3, 4, 5}));
+  EXPECT_EQ(positive_sample_indices("rotate", "q", descending_grades(7), 3, 1, 2), (std::vector<size_t>{0, 1, 6}));
+  for (size_t m = 1; m <= 30; ++m)
+    for (int k = 1; k <= 8; ++k) {
+      const auto epochs = static_cast<int64_t>((m + static_cast<size_t>(k) - 1) / static_cast<size_t>(k));
+      std::set<size_t> seen;
+      for (int64_t epoch = 0; epoch < epochs; ++epoch)
+        for (size_t index : positive_sample_indices("rotate", "q", descending_grades(m), k, 3, epoch)) {
+          ASSERT_LT(index, m);
+          seen.insert(index);
+        }
+      EXPECT_EQ(seen.size(), m) << "m=" << m << " k=" << k << " not covered in " << epochs << " epochs";
+    }
+}
+
+TEST(PositiveSampling, RandomDrawsAreReproducibleSeededAndVaryByEpoch) {
+  const auto grades = descending_grades(20);
+  const auto a = positive_sample_indices("random", "q1", grades, 4, 11, 3);
+  EXPECT_EQ(a, positive_sample_indices("random", "q1", grades, 4, 11, 3));
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+  EXPECT_EQ(std::set<size_t>(a.begin(), a.end()).size(), 4u);
+  bool differs_by_epoch = false, differs_by_seed = false;
+  for (int64_t epoch = 0; epoch < 10; ++epoch)
+    differs_by_epoch |= positive_sample_indices("random", "q1", grades, 4, 11, epoch) != a;
+  for (uint64_t seed = 0; seed < 10; ++seed)
+    differs_by_seed |= positive_sample_indices("random", "q1", grades, 4, seed, 3) != a;
+  EXPECT_TRUE(differs_by_epoch);
+  EXPECT_TRUE(differs_by_seed);
+  // Uniform: over many epochs every positive is drawn about k/m = 1/5 of the time.
+  std::vector<int> counts(20, 0);
+  const int epochs = 4000;
+  for (int64_t epoch = 0; epoch < epochs; ++epoch)
+    for (size_t index : positive_sample_indices("random", "q1", grades, 4, 11, epoch)) ++counts[index];
+  for (int count : counts) EXPECT_NEAR(count / static_cast<double>(epochs), 0.2, 0.04);
+}
+
+TEST(PositiveSampling, GradedRandomFavoursHigherGradesInProportion) {
+  // One positive of grade 3 among grade-1 ones, k = 1: drawn with probability 3 / (3 + 1*5) = 3/8.
+  const std::vector<float> grades = {3, 1, 1, 1, 1, 1};
+  int top = 0;
+  const int epochs = 8000;
+  for (int64_t epoch = 0; epoch < epochs; ++epoch)
+    top += positive_sample_indices("graded_random", "g", grades, 1, 5, epoch).front() == 0 ? 1 : 0;
+  EXPECT_NEAR(top / static_cast<double>(epochs), 3.0 / 8.0, 0.02);
+  EXPECT_EQ(positive_sample_indices("graded_random", "g", grades, 2, 5, 9),
+            positive_sample_indices("graded_random", "g", grades, 2, 5, 9));
+}
+
+TEST(PositiveSampling, UnknownSchemeIsRefused) {
+  EXPECT_THROW(positive_sample_indices("shuffle", "q", {1, 1}, 1, 0, 0), std::invalid_argument);
+  ObjectiveConfig config;
+  config.name = "jointlh";
+  BatchOptions options;
+  options.positive_sampling = "shuffle";
+  EXPECT_THROW(BatchBuilder(config, options, counting_random_passages()), std::invalid_argument);
+}
+
+// The positives each row of a batch holds, by passage id.
+std::vector<std::set<int64_t>> batch_positives(const Batch& batch) {
+  std::vector<std::set<int64_t>> rows;
+  for (const auto& columns : batch.layout.positive_columns) {
+    rows.emplace_back();
+    for (int64_t column : columns) rows.back().insert(batch.passage_ids[static_cast<size_t>(column)]);
+  }
+  return rows;
+}
+
+TEST(PositiveSampling, EveryObjectiveSeesTheSamePositivesForTheSameSeed) {
+  const std::vector<QueryCandidates> queries = {query("a", 9, 3, 0), query("b", 5, 3, 500), query("c", 2, 3, 900)};
+  for (const std::string scheme : {"rotate", "random", "graded_random"})
+    for (int64_t epoch = 0; epoch < 4; ++epoch) {
+      std::vector<std::vector<std::set<int64_t>>> seen;
+      for (const std::string objective : {"jointlh", "lsepair", "summarglh", "infonce", "rand1lh"}) {
+        ObjectiveConfig config;
+        config.name = objective;
+        BatchOptions options;
+        options.max_positives = 3;
+        options.seed = 7;
+        options.positive_sampling = scheme;
+        BatchBuilder builder(config, options, counting_random_passages());
+        std::mt19937_64 rng(static_cast<uint64_t>(epoch) + 100);  // a different batch RNG per objective is fine
+        for (size_t burn = 0; burn < objective.size(); ++burn) rng();
+        seen.push_back(batch_positives(builder.build(queries, epoch, rng)));
+      }
+      for (size_t row = 0; row < queries.size(); ++row) {
+        for (size_t o = 1; o < 3; ++o) EXPECT_EQ(seen[o][row], seen[0][row]) << scheme << " epoch " << epoch;
+        for (size_t o = 3; o < 5; ++o) {  // single-positive objectives take one of the same set
+          ASSERT_EQ(seen[o][row].size(), 1u);
+          EXPECT_TRUE(seen[0][row].count(*seen[o][row].begin())) << scheme << " epoch " << epoch;
+        }
+        EXPECT_EQ(*seen[3][row].begin(), *seen[0][row].begin());  // infonce: the highest-graded one
+      }
+    }
+}
+
+TEST(PositiveSampling, UsageCountsDistinctPositivesAndRoundTrips) {
+  ObjectiveConfig config;
+  config.name = "jointlh";
+  BatchOptions options;
+  options.max_positives = 3;
+  options.positive_sampling = "rotate";
+  BatchBuilder builder(config, options, counting_random_passages());
+  std::mt19937_64 rng(1);
+  const std::vector<QueryCandidates> queries = {query("a", 7, 3, 0), query("b", 2, 3, 500)};
+  builder.build(queries, 0, rng);
+  EXPECT_EQ(builder.usage().used(), 3 + 2);
+  builder.build(queries, 0, rng);  // the same positives again: nothing new
+  EXPECT_EQ(builder.usage().used(), 5);
+  builder.build(queries, 1, rng);  // a: 3, 4, 5
+  EXPECT_EQ(builder.usage().used(), 8);
+  PositiveUsage copy;
+  copy.restore(builder.usage().state());
+  EXPECT_EQ(copy.used(), 8);
+  EXPECT_EQ(copy.state(), builder.usage().state());
+  builder.build(queries, 2, rng);  // a: 0, 1, 6
+  EXPECT_EQ(builder.usage().used(), 9);  // every positive of both queries
+  EXPECT_THROW(copy.restore(nlohmann::json::object({{"a", "01x"}})), std::invalid_argument);
 }
 
 }  // namespace

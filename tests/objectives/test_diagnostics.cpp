@@ -239,6 +239,57 @@ TEST(Diagnostics, DegenerateRowsGiveTheSameFiguresInFloat32AndFloat64) {
   EXPECT_NEAR(figures["diag/grad_share_pos"], 0.5, 1e-12);
 }
 
+// Split by grade (issue #24), worked out by hand. Two rows of 4 columns; scores of the other
+// row's columns are -1000, so exp() gives exactly 0 mass (and 0 gradient) there.
+//   row 0: positives (grade 3, 1, 1) at s = (ln 4, ln 2, 0), negative s = 0: exps 4, 2, 1 | 1,
+//          p = (1/2, 1/4, 1/8 | 1/8), P+ = 7/8; jointlh dL/ds ~ m p - 1 = (1/2, -1/4, -5/8 | 3/8),
+//          total |.| = 7/4.
+//   row 1: positives (grade 1, 2) at s = 0, negatives s = 0: p = 1/4 each, P+ = 1/2;
+//          dL/ds ~ (-1/2, -1/2 | 1/2, 1/2), total |.| = 2.
+TEST(Diagnostics, SplitByGradeOnASmallBatch) {
+  ScoreLayout layout = testing::grouped_layout({3, 2}, 4);
+  layout.column_grade = {3, 1, 1, 0, 1, 2, 0, 0};
+  layout.grade_levels = {3, 2, 1};
+  const double low = -1000;
+  const auto scores = at::tensor({std::log(4.0), std::log(2.0), 0.0, 0.0, low, low, low, low,  //
+                                  low, low, low, low, 0.0, 0.0, 0.0, 0.0},
+                                 at::kDouble)
+                          .view({2, 4 * 2});
+  ObjectiveConfig config = config_named("jointlh");
+  config.temperature = 1.0;
+  const auto masks = make_score_masks(layout, at::kDouble);
+  const Figures expected = {
+      {"diag/mass_grade_3", (1.0 / 2 + 0) / 2},     {"diag/mass_grade_2", (0 + 1.0 / 4) / 2},
+      {"diag/mass_grade_1", (3.0 / 8 + 1.0 / 4) / 2}, {"diag/share_grade_3", (4.0 / 7 + 0) / 2},
+      {"diag/share_grade_2", (0 + 1.0 / 2) / 2},    {"diag/share_grade_1", (3.0 / 7 + 1.0 / 2) / 2},
+      {"diag/grad_share_grade_3", (2.0 / 7 + 0) / 2}, {"diag/grad_share_grade_2", (0 + 1.0 / 4) / 2},
+      {"diag/grad_share_grade_1", (1.0 / 2 + 1.0 / 4) / 2}, {"diag/count_grade_3", 0.5},
+      {"diag/count_grade_2", 0.5},                  {"diag/count_grade_1", 1.5},
+      {"diag/pos_mass", (7.0 / 8 + 1.0 / 2) / 2}};
+  // Closed form, and autograd's dL/dS (other per-row factors; shares must not change).
+  for (const bool autograd : {false, true}) {
+    const auto list = autograd ? in_batch_diagnostics(scores, testing::backward_gradient(scores, masks, config),
+                                                      masks, layout, config)
+                               : in_batch_diagnostics(scores, masks, layout, config);
+    Figures figures(list.begin(), list.end());
+    for (const auto& [name, value] : expected) {
+      ASSERT_EQ(figures.count(name), 1u) << name;
+      EXPECT_NEAR(figures[name], value, 1e-12) << name << (autograd ? " (autograd)" : "");
+    }
+  }
+  // Without grade levels (a dataset of one grade) no grade series are written.
+  layout.grade_levels.clear();
+  for (const auto& [name, value] : in_batch_diagnostics(scores, masks, layout, config))
+    EXPECT_EQ(name.find("_grade_"), std::string::npos) << name;
+  EXPECT_EQ(grade_levels({{"a", {{1, 1.0f}, {2, 1.0f}}, {}}}), std::vector<float>{});
+  EXPECT_EQ(grade_levels({{"a", {{1, 1.0f}, {2, 3.0f}}, {}}, {"b", {{3, 2.0f}}, {}}}),
+            (std::vector<float>{3, 2, 1}));
+  EXPECT_EQ(grade_label(0.5f), "0.5");
+  EXPECT_EQ(grade_label(3.0f), "3");
+  for (const auto& name : diagnostic_names({"human"}, 2, {3, 0.5f}))
+    EXPECT_FALSE(diagnostic_description(name).empty()) << name;
+}
+
 TEST(Diagnostics, NamesAreStableAndDocumented) {
   const auto names = diagnostic_names({"human", "llm"}, 4);
   for (const char* required :

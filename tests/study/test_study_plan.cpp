@@ -85,3 +85,33 @@ TEST(StudyPlan, BrokenStudyFilesAreRefusedWithFileAndField) {
   spec["seeds"] = {1, "two"};
   EXPECT_THROW(study_spec_from_json(spec, "x.json"), multipos::util::ConfigError);
 }
+
+// Issue #24: the positive-sampling axis repeats the grid per scheme, one section (table) each;
+// without it the keys and the state file stay as before.
+TEST(StudyPlan, PositiveSamplingAxisRepeatsTheGridPerScheme) {
+  StudySpec spec = small_spec();
+  EXPECT_EQ(study_sections(spec), (std::vector<std::string>{"llm_dense", "mixed"}));
+  EXPECT_FALSE(to_json(spec).contains("positive_sampling"));
+  spec.positive_samplings = {"first", "rotate"};
+  EXPECT_EQ(study_sections(spec), (std::vector<std::string>{"llm_dense@first", "llm_dense@rotate", "mixed@first", "mixed@rotate"}));
+  auto planned = plan_study(spec);
+  ASSERT_EQ(planned.size(), 32u);
+  const auto& run = planned.back();
+  EXPECT_EQ(run.cell.key(), "mixed@rotate/noise=0.2/seed=2/lsepair");
+  EXPECT_EQ(run.config["dataset"]["regime"]["name"], "mixed");
+  EXPECT_EQ(run.config["batch"]["positive_sampling"], "rotate");
+  EXPECT_EQ(planned.front().config["batch"]["positive_sampling"], "first");
+  EXPECT_EQ(describe_section("mixed@rotate"), "mixed, positive_sampling rotate");
+  EXPECT_EQ(split_section("mixed").second, "");
+  const StudySpec back = study_spec_from_json(to_json(spec), "study.json");
+  EXPECT_EQ(back.positive_samplings, spec.positive_samplings);
+  EXPECT_EQ(differing_fields(small_spec(), spec), (std::vector<std::string>{"positive_sampling"}));
+  auto json = to_json(spec);
+  json["positive_sampling"] = {"first", "shuffle"};
+  try {
+    study_spec_from_json(json, "study.json");
+    FAIL() << "an unknown scheme must be refused";
+  } catch (const multipos::util::ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("positive_sampling[1]"), std::string::npos) << error.what();
+  }
+}

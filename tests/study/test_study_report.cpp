@@ -135,3 +135,32 @@ TEST(FigureCanvas, DrawsLinesPolygonsAndTextAndSavesPng) {
   stbi_image_free(back);
   EXPECT_THROW(canvas.save_png(dir.file("missing/dir/c.png")), std::runtime_error);
 }
+
+// Issue #24: the allocation split by the positives' grade, worked out by hand.
+//   query a: grade 2 (p 0.4, dL/ds -0.3), grade 1 (p 0.2, -0.1), negative (p 0.4, +0.4): |grad| total 0.8
+//   query b: grade 1 (p 0.5, -0.5), negative (p 0.5, +0.5): |grad| total 1
+TEST(StudyResults, AllocationSplitsByGradeWhenThereAreSeveral) {
+  auto row = [](const std::string& query, bool positive, double grade, double p, double gradient) {
+    multipos::store::ProbeRow r;
+    r.step = 9;
+    r.query_id = query;
+    r.passage_id = query + std::to_string(grade) + (positive ? "p" : "n");
+    r.is_positive = positive;
+    r.grade = grade;
+    r.probability = p;
+    r.gradient = gradient;
+    return r;
+  };
+  const std::vector<multipos::store::ProbeRow> rows = {row("a", true, 2, 0.4, -0.3), row("a", true, 1, 0.2, -0.1),
+                                                       row("a", false, 0, 0.4, 0.4), row("b", true, 1, 0.5, -0.5),
+                                                       row("b", false, 0, 0.5, 0.5)};
+  const Allocation allocation = allocation_of(rows);
+  ASSERT_EQ(allocation.grade_mass.size(), 2u);
+  EXPECT_NEAR(allocation.grade_mass.at(2), (0.4 + 0) / 2, 1e-12);
+  EXPECT_NEAR(allocation.grade_mass.at(1), (0.2 + 0.5) / 2, 1e-12);
+  EXPECT_NEAR(allocation.grade_gradient.at(2), (0.3 / 0.8 + 0) / 2, 1e-12);
+  EXPECT_NEAR(allocation.grade_gradient.at(1), (0.1 / 0.8 + 0.5) / 2, 1e-12);
+  EXPECT_NEAR(allocation.true_mass, 0.55, 1e-12);  // the grade split adds up to the positives' mass
+  const std::vector<multipos::store::ProbeRow> one_grade = {row("b", true, 1, 0.5, -0.5), row("b", false, 0, 0.5, 0.5)};
+  EXPECT_TRUE(allocation_of(one_grade).grade_mass.empty());
+}

@@ -106,6 +106,43 @@ TEST(Resume, StopAndResumeGivesBitwiseTheSameLossAtEveryStep) {
   EXPECT_EQ(store.find_run(id)->status, "finished");
 }
 
+// batch.positive_sampling (issue #24): the sampled positives and data/positives_used continue
+// exactly after a resume; rotate ends up using more positives than first.
+TEST(Resume, PositiveSamplingRotateAndRandomResumeBitwise) {
+  std::map<std::string, double> used_at_end;
+  for (const std::string scheme : {"first", "rotate", "random"}) {
+    auto json = tiny_config("jointlh");
+    json["batch"]["positive_sampling"] = scheme;
+    json["batch"]["max_positives"] = 2;
+    multipos::testing::TempDir reference_dir;
+    RunStore reference_store(reference_dir.file("runs.sqlite"));
+    auto config = multipos::train::train_config_from_json(json, "test");
+    const int64_t reference_id = create(reference_store, config);
+    multipos::train::train_run(config, reference_store, reference_id, {});
+
+    multipos::testing::TempDir dir;
+    RunStore store(dir.file("runs.sqlite"));
+    const int64_t id = create(store, config);
+    int64_t polled = 0;
+    TrainHooks stop_at_17;
+    stop_at_17.should_stop = [&] { return ++polled > 17; };
+    ASSERT_TRUE(multipos::train::train_run(config, store, id, stop_at_17).stopped_early);
+    store.requeue(id);
+    EXPECT_EQ(multipos::train::train_run(config, store, id, {}).resumed_from_step, 16);
+    expect_same_series(series(reference_store, reference_id, "loss"), series(store, id, "loss"), scheme + " loss");
+    const auto used = series(store, id, "data/positives_used");
+    expect_same_series(series(reference_store, reference_id, "data/positives_used"), used,
+                       scheme + " data/positives_used");
+    ASSERT_EQ(used.size(), 30u);
+    for (auto it = std::next(used.begin()); it != used.end(); ++it)
+      EXPECT_GE(it->second, std::prev(it)->second) << scheme << ": the share never shrinks";
+    used_at_end[scheme] = used.rbegin()->second;
+  }
+  EXPECT_GT(used_at_end["rotate"], used_at_end["first"]);
+  EXPECT_GT(used_at_end["random"], used_at_end["first"]);
+  EXPECT_LE(used_at_end["rotate"], 1.0);
+}
+
 TEST(Resume, CrashAfterACheckpointResumesFromItAndDropsTheLaterRows) {
   const Reference reference = uninterrupted(tiny_config("lsepair"));
   multipos::testing::TempDir dir;

@@ -46,6 +46,18 @@ TEST(TrainConfig, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(error_of({{"steps", 0}}).find("field 'steps'"), std::string::npos);
 }
 
+TEST(TrainConfig, PositiveSamplingIsCheckedAndRoundTrips) {
+  const std::string bad = error_of({{"batch", {{"positive_sampling", "shuffle"}}}});
+  EXPECT_NE(bad.find("preset.json: field 'batch.positive_sampling'"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("graded_random"), std::string::npos) << "lists the valid schemes: " << bad;
+  auto config = train_config_from_json({{"batch", {{"positive_sampling", "rotate"}}}}, "x.json");
+  EXPECT_EQ(config.batch.positive_sampling, "rotate");
+  EXPECT_EQ(train_config_from_json(multipos::train::to_json(config), "stored").batch.positive_sampling, "rotate");
+  // The default is not written, so configs from before the field keep their JSON (and hashes).
+  const auto plain = multipos::train::to_json(train_config_from_json(nlohmann::json::object(), "x.json"));
+  EXPECT_FALSE(plain.at("batch").contains("positive_sampling"));
+}
+
 TEST(TrainConfig, BrokenJsonNamesTheLine) {
   multipos::testing::TempDir dir;
   std::string file = dir.file("broken.json");

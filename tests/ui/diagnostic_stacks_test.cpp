@@ -276,3 +276,45 @@ TEST(SeriesDescriptions, DiagnosticAndProbeNamesGetTheEngineSentence) {
   EXPECT_EQ(multipos::ui::series_description("probe/unknown_thing"), "");
   EXPECT_NE(multipos::ui::series_description("diag/grad_share_source_llm").find("llm"), std::string::npos);
 }
+
+// Issue #24: "by grade" stacks the grade bands highest grade first (grades compared as numbers)
+// up to P+ in the mass view, and to the positives' share of the gradient in the gradient view.
+TEST(MassChart, SplitByGradeStacksHighestGradeFirstUpToPositiveMass) {
+  RunViewModel model;
+  PointFeeder feed(model);
+  feed.add(1, "diag/pos_mass", {0.8, 0.9});
+  feed.add(1, "diag/mass_grade_10", {0.1, 0.2});
+  feed.add(1, "diag/mass_grade_3", {0.3, 0.4});
+  feed.add(1, "diag/mass_grade_1", {0.4, 0.2});
+  feed.add(1, "diag/grad_share_pos", {0.5, 0.6});
+  feed.add(1, "diag/grad_share_grade_10", {0.05, 0.1});
+  feed.add(1, "diag/grad_share_grade_3", {0.15, 0.2});
+  feed.add(1, "diag/grad_share_grade_1", {0.3, 0.3});
+  feed.add(1, "diag/grad_share_hardneg", {0.3, 0.3});
+  feed.add(1, "diag/grad_share_inbatch", {0.2, 0.1});
+  EXPECT_EQ(multipos::ui::relevance_grades(model, {1}, DiagnosticSource::in_batch),
+            (std::vector<std::string>{"10", "3", "1"}));
+  EXPECT_TRUE(multipos::ui::relevance_grades(model, {1}, DiagnosticSource::probe).empty());
+  StackedChart chart = multipos::ui::build_mass_chart(model, 1, in_batch(PositiveSplit::by_grade));
+  expect_contiguous(chart);
+  ASSERT_GE(chart.bands.size(), 3u);
+  EXPECT_EQ(chart.bands[0].kind, BandKind::grade);
+  EXPECT_EQ(chart.bands[0].label, "grade 10 positives");
+  EXPECT_EQ(chart.bands[0].series_name, "diag/mass_grade_10");
+  EXPECT_EQ(chart.bands[2].label, "grade 1 positives");
+  EXPECT_NEAR(chart.bands[1].upper[1], 0.6, kTolerance);  // 0.2 + 0.4
+  const auto grade_top = top_of(chart, {BandKind::grade});
+  EXPECT_NEAR(grade_top[0], 0.8, kTolerance);
+  EXPECT_NEAR(grade_top[1], 0.8, kTolerance);  // grades sum to 0.8 < P+ 0.9: the rest band fills
+  EXPECT_NEAR(top_of(chart, {BandKind::grade, BandKind::positive_rest})[1], 0.9, kTolerance);
+
+  chart = multipos::ui::build_gradient_chart(model, 1, in_batch(PositiveSplit::by_grade));
+  expect_contiguous(chart);
+  EXPECT_EQ(chart.bands[0].kind, BandKind::grade);
+  EXPECT_NEAR(chart.bands[0].upper[0], 0.05, kTolerance);  // shares of the total: not rescaled
+  EXPECT_NEAR(top_of(chart, {BandKind::grade})[0], 0.5, kTolerance);
+  EXPECT_NEAR(chart.bands.back().upper[1], 1.0, kTolerance);
+  EXPECT_FALSE(multipos::ui::series_description("diag/grad_share_grade_3").empty());
+  EXPECT_FALSE(multipos::ui::series_description("probe/share_grade_1").empty());
+  EXPECT_FALSE(multipos::ui::series_description("data/positives_used").empty());
+}

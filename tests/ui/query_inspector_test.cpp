@@ -58,6 +58,14 @@ TEST(InspectorModel, TableListsPositivesByGradeThenNegativesWithOneCellPerRun) {
   EXPECT_EQ(table.totals[0].pushed_down, 1);
   EXPECT_NEAR(table.totals[0].positive_grad_share, 1.1 / 1.3, 1e-12);
   EXPECT_FALSE(table.totals[1].present);
+  // Grades for colouring as the "by grade" bands: highest first (issue #24).
+  EXPECT_EQ(table.grades, (std::vector<double>{2, 1}));
+  EXPECT_EQ(table.grade_level(2), 0);
+  EXPECT_EQ(table.grade_level(1), 1);
+  EXPECT_EQ(table.grade_level(3), -1);
+  multipos::ui::InspectorTable single;
+  single.grades = {1};
+  EXPECT_EQ(single.grade_level(1), -1) << "one grade: nothing to tell apart";
 }
 
 TEST(ProbeCache, ReadsIndexAndRowsInTheBackground) {
