@@ -39,6 +39,9 @@ struct TrainHooks {
   // error, say) as if the step itself had.
   std::function<bool(int64_t step)> inject_nonfinite_loss;
   std::function<void(int64_t step)> before_step;
+  // fp16 only: true makes that step's scaled gradients overflow (an inf before unscaling), as a too
+  // large loss scale does, so the scaler's skip-and-halve path runs on demand.
+  std::function<bool(int64_t step)> inject_fp16_overflow;
 };
 
 struct TrainOutcome {
