@@ -180,8 +180,12 @@ TEST(Cli, TrainRunsWithPassiveOpenMpUnlessThePolicyIsChosen) {
   for (int i = 0; i < 600 && recorded_pid == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!std::filesystem::exists(long_db)) continue;
-    auto runs = RunStore(long_db, RunStore::Mode::read_only).list_runs();
-    if (!runs.empty() && runs[0].status == "running") recorded_pid = runs[0].pid;
+    try {  // the file exists a moment before its schema is committed
+      auto runs = RunStore(long_db, RunStore::Mode::read_only).list_runs();
+      if (!runs.empty() && runs[0].status == "running") recorded_pid = runs[0].pid;
+    } catch (const multipos::store::StoreError&) {
+      continue;
+    }
   }
   std::ifstream comm("/proc/" + std::to_string(trainer) + "/comm");
   std::string name;
