@@ -159,7 +159,8 @@ void RunControl::run() {
     machinery.launcher = std::make_unique<runs::WorkerLauncher>(machinery.executable, database);
   };
   auto open_scheduler = [&] {
-    const runs::SchedulerOptions scheduler_options{machinery.max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds};
+    const runs::SchedulerOptions scheduler_options{machinery.max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds,
+                                                   std::nullopt};
     if (!machinery.scheduler) {
       machinery.scheduler = std::make_unique<runs::Scheduler>(*machinery.launcher, scheduler_options);
     }
@@ -197,7 +198,8 @@ void RunControl::run() {
         say(LogLevel::info, "Queued run #" + std::to_string(command.run_id) +
                                 " again; it resumes from its last checkpoint");
         if (!machinery.scheduling) {
-          machinery.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(), 0);
+          machinery.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(),
+                                                                   static_cast<int>(runs::host_gpus().size()));
         }
         machinery.scheduling = true;
         open_scheduler();

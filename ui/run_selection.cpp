@@ -28,6 +28,7 @@ int compare_on(const store::RunRecord& a, const store::RunRecord& b, RunColumn c
     case RunColumn::started: return order(a.started_at, b.started_at);
     case RunColumn::error: return order(a.error, b.error);
     case RunColumn::tags: return order(lowercase(a.tags), lowercase(b.tags));
+    case RunColumn::gpus: return order(a.gpus, b.gpus);
     case RunColumn::eta: return 0;  // needs the series: the table does not sort on it
   }
   return 0;

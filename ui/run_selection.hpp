@@ -12,7 +12,7 @@
 namespace multipos::ui {
 
 // Columns of the runs table, also the sort keys.
-enum class RunColumn { id, status, name, objective, dataset, steps, last_loss, started, error, eta, tags };
+enum class RunColumn { id, status, name, objective, dataset, steps, last_loss, started, error, eta, tags, gpus };
 
 struct RunSortKey {
   RunColumn column = RunColumn::id;

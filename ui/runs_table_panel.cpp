@@ -5,6 +5,7 @@
 
 #include <imgui.h>
 
+#include "core/runs/gpus.hpp"
 #include "ui/plot/palette.hpp"
 #include "ui/plot/plot_math.hpp"
 
@@ -51,6 +52,7 @@ const ColumnSpec kColumns[] = {
     {"ETA", RunColumn::eta, ImGuiTableColumnFlags_NoSort, 4.0f},
     {"Last loss", RunColumn::last_loss, 0, 5.0f},
     {"Tags", RunColumn::tags, 0, 5.0f},
+    {"GPU", RunColumn::gpus, 0, 4.0f},  // the GPUs (CUDA_VISIBLE_DEVICES) the scheduler gave the run
     // Hidden at first to leave the name room; the header's context menu shows it (kept in imgui.ini).
     {"Started", RunColumn::started, ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultHide, 7.8f},
     {"Error", RunColumn::error, ImGuiTableColumnFlags_WidthStretch, 0},
@@ -235,6 +237,14 @@ void RunsTablePanel::draw_row(const RunViewModel& model, const store::RunRecord&
   else ImGui::TextDisabled("-");
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(run.tags.c_str());
+  ImGui::TableNextColumn();
+  if (run.gpus.empty()) {
+    ImGui::TextDisabled("-");
+  } else {
+    ImGui::TextUnformatted(run.gpus.c_str());
+    static const std::vector<runs::HostGpu> pool = runs::host_gpus();  // names for the tooltip
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ("GPU " + runs::describe_gpus(run.gpus, pool)).c_str());
+  }
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(format_time(run.started_at).c_str());
   ImGui::TableNextColumn();

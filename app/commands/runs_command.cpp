@@ -33,20 +33,23 @@ int runs_command(const std::vector<std::string>& args) {
   auto runs = store.list_runs();
   if (cli.has("json")) {
     for (const auto& run : runs)
-      std::printf("{\"id\":%lld,\"status\":\"%s\",\"objective\":\"%s\",\"last_step\":%lld,\"last_loss\":%.9g}\n",
-                  static_cast<long long>(run.id), run.status.c_str(), run.objective.c_str(),
-                  static_cast<long long>(run.last_step), run.last_loss);
+      std::printf(
+          "{\"id\":%lld,\"status\":\"%s\",\"objective\":\"%s\",\"last_step\":%lld,\"last_loss\":%.9g,\"gpus\":\"%s\"}\n",
+          static_cast<long long>(run.id), run.status.c_str(), run.objective.c_str(), static_cast<long long>(run.last_step),
+          run.last_loss, run.gpus.c_str());
     return 0;
   }
-  std::printf("%-5s %-22s %-9s %-11s %-12s %13s %10s %-19s %s\n", "id", "name", "status", "objective", "dataset",
-              "steps", "last loss", "started", "group / error");
+  std::printf("%-5s %-22s %-9s %-11s %-12s %13s %10s %-5s %-19s %s\n", "id", "name", "status", "objective", "dataset",
+              "steps", "last loss", "gpu", "started", "group / error");
   for (const auto& run : runs) {
     std::string steps = std::to_string(run.last_step + 1) + "/" + std::to_string(run.total_steps);
     std::string loss = run.last_step >= 0 ? std::to_string(run.last_loss).substr(0, 8) : "-";
     std::string tail = run.error.empty() ? run.group_id : "ERROR: " + run.error;
-    std::printf("%-5lld %-22s %-9s %-11s %-12s %13s %10s %-19s %s\n", static_cast<long long>(run.id),
+    // gpu: the GPUs the scheduler gave the run (CUDA_VISIBLE_DEVICES), "-" for none.
+    std::printf("%-5lld %-22s %-9s %-11s %-12s %13s %10s %-5s %-19s %s\n", static_cast<long long>(run.id),
                 clip(run.name, 22).c_str(), run.status.c_str(), run.objective.c_str(), clip(run.dataset, 12).c_str(),
-                steps.c_str(), loss.c_str(), format_time(run.started_at).c_str(), tail.c_str());
+                steps.c_str(), loss.c_str(), run.gpus.empty() ? "-" : run.gpus.c_str(),
+                format_time(run.started_at).c_str(), tail.c_str());
   }
   if (runs.empty()) std::printf("(no runs in %s)\n", db.c_str());
   return 0;

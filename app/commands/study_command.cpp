@@ -109,7 +109,10 @@ study::StudySpec resolve_spec(const CliArgs& cli, int& max_concurrent) {
   const int64_t seeds = cli.integer("seeds", reader.integer("seeds", 3, 1, 1000));
   if (seeds < 1) throw UsageError("--seeds must be at least 1");
   for (int64_t seed = 1; seed <= seeds; ++seed) spec.seeds.push_back(static_cast<uint64_t>(seed));
-  max_concurrent = static_cast<int>(cli.integer("max-concurrent", reader.integer("max_concurrent", 1, 1, 64)));
+  // Default: one run per GPU where the host has GPUs (runs::host_gpus), else one.
+  const int gpus = static_cast<int>(runs::host_gpus().size());
+  max_concurrent =
+      static_cast<int>(cli.integer("max-concurrent", reader.integer("max_concurrent", std::max(1, gpus), 1, 64)));
   if (max_concurrent < 1) throw UsageError("--max-concurrent must be at least 1");
 
   if (auto dataset = cli.get("dataset")) {
@@ -227,7 +230,7 @@ bool train_study(const std::string& database, const study::StudyState& state, in
   std::signal(SIGTERM, on_interrupt);
   store::RunStore store(database);
   runs::WorkerLauncher launcher(runs::current_executable(), database);
-  runs::Scheduler scheduler(launcher, {max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds});
+  runs::Scheduler scheduler(launcher, {max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds, std::nullopt});
   int last_finished = -1;
   while (!g_interrupted) {
     runs::TickReport report = scheduler.tick(store);

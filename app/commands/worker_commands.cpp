@@ -58,7 +58,10 @@ std::string absolute_path(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
-int default_concurrency() { return runs::default_max_concurrent(std::thread::hardware_concurrency(), 0); }
+// One run per GPU where the host has GPUs (runs::host_gpus), else by cores.
+int default_concurrency() {
+  return runs::default_max_concurrent(std::thread::hardware_concurrency(), static_cast<int>(runs::host_gpus().size()));
+}
 
 int max_concurrent_option(const CliArgs& cli) {
   int64_t value = cli.integer("max-concurrent", default_concurrency());
@@ -120,11 +123,18 @@ int launch_command(const std::vector<std::string>& args) {
     return 0;
   }
   std::string database = absolute_path(cli.get_or("db", default_database_path()));
-  runs::SchedulerOptions options{max_concurrent_option(cli), heartbeat_timeout_option(cli)};
+  runs::SchedulerOptions options{max_concurrent_option(cli), heartbeat_timeout_option(cli), std::nullopt};
   std::vector<int64_t> run_ids;
   {
     store::RunStore store(database);
     run_ids = create_runs_from_cli(cli, store);
+    if (!cli.get("max-concurrent") && !run_ids.empty()) {  // as many as free GPUs when it trains on CUDA
+      std::vector<std::string> held;
+      for (const auto& run : store.list_runs())
+        if (run.status == "running" && run.host == runs::this_host_name() && !run.gpus.empty()) held.push_back(run.gpus);
+      options.max_concurrent = runs::default_max_concurrent_for(store.find_run(run_ids.front())->config_json, held,
+                                                                std::thread::hardware_concurrency());
+    }
     for (int64_t run_id : run_ids) {
       auto run = store.find_run(run_id);
       say("queued run " + std::to_string(run_id) + " " + run->name + " (" + run->objective + ", " +
@@ -163,7 +173,7 @@ int scheduler_command(const std::vector<std::string>& args) {
     return 0;
   }
   std::string database = absolute_path(cli.get_or("db", default_database_path()));
-  return scheduler_loop(database, {max_concurrent_option(cli), heartbeat_timeout_option(cli)});
+  return scheduler_loop(database, {max_concurrent_option(cli), heartbeat_timeout_option(cli), std::nullopt});
 }
 
 int stop_command(const std::vector<std::string>& args) {
@@ -271,7 +281,7 @@ int resume_command(const std::vector<std::string>& args) {
   std::string database = absolute_path(cli.get_or("db", default_database_path()));
   if (!std::filesystem::exists(database)) throw UsageError(database + ": no such database");
   const int64_t run_id = cli.integer("run", 0);
-  runs::SchedulerOptions options{max_concurrent_option(cli), heartbeat_timeout_option(cli)};
+  runs::SchedulerOptions options{max_concurrent_option(cli), heartbeat_timeout_option(cli), std::nullopt};
   {
     store::RunStore store(database);
     train::CheckpointInfo checkpoint;

@@ -1,9 +1,11 @@
 #include <ATen/Context.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "core/model/bag_encoder.hpp"
 #include "core/model/bert_encoder.hpp"
+#include "core/model/device_info.hpp"
 #include "core/model/hf_model_folder.hpp"
 #include "core/model/transformer_encoder.hpp"
 #include "core/util/config_reader.hpp"
@@ -99,11 +101,23 @@ at::Device preferred_device(const std::string& requested) {
   if (requested == "auto") return cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
   if (requested == "cpu") return at::Device(at::kCPU);
   if (requested.rfind("cuda", 0) == 0) {
-    if (!cuda)
+    if (!cuda) {
+      const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
       throw std::invalid_argument(
-          "device '" + requested +
-          "' requested, but this LibTorch has no CUDA or no GPU is present; use 'cpu' or 'auto'");
-    return at::Device(requested);
+          "device '" + requested + "' requested, but " +
+          (libtorch_has_cuda() ? libtorch_description() + " sees no GPU (no NVIDIA driver or device" +
+                                     (visible ? ", CUDA_VISIBLE_DEVICES='" + std::string(visible) + "'" : std::string()) +
+                                     "); check nvidia-smi, or use 'cpu' or 'auto'"
+                               : libtorch_description() +
+                                     " has no CUDA; build against a CUDA LibTorch (MULTIPOS_LIBTORCH=pypi "
+                                     "scripts/setup && scripts/build) or use 'cpu' or 'auto'"));
+    }
+    at::Device device(requested);
+    const int count = cuda_device_count();
+    if (device.has_index() && device.index() >= count)
+      throw std::invalid_argument("device '" + requested + "' requested, but LibTorch sees " + std::to_string(count) +
+                                  " GPU(s) (cuda:0 to cuda:" + std::to_string(count - 1) + ")");
+    return device;
   }
   throw std::invalid_argument("unknown device '" + requested + "'; valid: auto, cpu, cuda, cuda:N");
 }

@@ -108,7 +108,8 @@ void reexec_with_passive_openmp(char** argv) {
   ::unsetenv("OMP_WAIT_POLICY");
 }
 
-pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file) {
+pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file,
+                     const std::vector<std::string>& set_environment) {
   if (argv.empty()) throw LaunchError("spawn_detached: no program given");
   std::error_code error;
   auto log_dir = std::filesystem::path(log_file).parent_path();
@@ -139,7 +140,14 @@ pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& lo
   for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
   arguments.push_back(nullptr);
   // An explicit environment, never setenv: the studio spawns from a process with other threads.
-  const std::vector<std::string> environment = training_environment(current_environment());
+  std::vector<std::string> environment = training_environment(current_environment());
+  for (const auto& entry : set_environment) {
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    environment.erase(std::remove_if(environment.begin(), environment.end(),
+                                     [&](const std::string& have) { return have.compare(0, name.size(), name) == 0; }),
+                      environment.end());
+    environment.push_back(entry);
+  }
   std::vector<char*> entries;
   for (const auto& entry : environment) entries.push_back(const_cast<char*>(entry.c_str()));
   entries.push_back(nullptr);

@@ -47,7 +47,10 @@ class UniqueFd {
 // append to `log_file` (its directory is created). The child gets this process's environment with
 // OMP_WAIT_POLICY=passive added when unset (see training_environment). Returns the child's pid;
 // the caller must reap it (waitpid) to avoid a zombie while this process lives. Throws LaunchError.
-pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file);
+// `set_environment`: "NAME=value" entries that replace (or add to) the inherited ones, e.g. the
+// CUDA_VISIBLE_DEVICES the scheduler gives a worker.
+pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file,
+                     const std::vector<std::string>& set_environment = {});
 
 // OpenMP's default wait policy lets LibTorch's idle OpenMP threads spin while OpenBLAS's own
 // threads multiply: on a 2-core machine a training step ran 2-5x slower than with

@@ -48,6 +48,17 @@ int default_max_concurrent(unsigned cores, int cuda_devices) {
   return static_cast<int>(cores / 2);
 }
 
+int default_max_concurrent_for(const std::string& config_json, const std::vector<std::string>& held_gpus,
+                               unsigned cores) {
+  const GpuNeed need = gpu_need(config_json);
+  if (need.count > 0) {
+    const std::vector<HostGpu> pool = host_gpus();
+    const int free = free_gpu_count(pool, held_gpus);
+    if (!pool.empty()) return std::max(1, free / need.count);
+  }
+  return default_max_concurrent(cores, 0);
+}
+
 std::vector<ReapedRun> reap_dead_runs(store::RunStore& store, WorkerControl& control, double heartbeat_timeout_seconds,
                                       double now) {
   // Exits first, then the listing: a worker that dies in between is then a zombie or gone when
@@ -109,6 +120,7 @@ std::vector<ReapedRun> reap_dead_runs(store::RunStore& store, WorkerControl& con
 
 Scheduler::Scheduler(WorkerControl& control, SchedulerOptions options) : control_(control), options_(options) {
   set_max_concurrent(options.max_concurrent);
+  if (!options_.gpus) options_.gpus = host_gpus();
 }
 
 void Scheduler::set_max_concurrent(int max_concurrent) { options_.max_concurrent = std::max(1, max_concurrent); }
@@ -117,11 +129,36 @@ TickReport Scheduler::tick(store::RunStore& store, double now) {
   TickReport report;
   report.failed = reap_dead_runs(store, control_, options_.heartbeat_timeout_seconds, now);
   const std::string host = control_.host();
+  // Each claimed run gets free GPUs of the pool (its world size of them) in the claim's own
+  // transaction; a run that can never get them here fails with the reason.
+  std::string impossible, visible;
+  const std::vector<HostGpu>& pool = *options_.gpus;
+  auto choose = [&](const std::string& config_json, const std::vector<std::string>& held) -> std::optional<std::string> {
+    impossible.clear();
+    visible.clear();
+    const GpuNeed need = gpu_need(config_json);
+    GpuChoice choice = choose_gpus(need, pool, held);
+    switch (choice.kind) {
+      case GpuChoice::Kind::wait: return std::nullopt;
+      case GpuChoice::Kind::impossible: impossible = choice.reason; return std::string();
+      case GpuChoice::Kind::assign:
+        if (!need.pinned) visible = join_gpus(choice.gpus);  // `cuda:N` keeps the host's numbering
+        return join_gpus(choice.gpus);
+      case GpuChoice::Kind::none: break;
+    }
+    return std::string();
+  };
   const int64_t claimer = ::getpid();
-  while (auto run_id = store.claim_next_queued(host, options_.max_concurrent, claimer)) {
+  while (auto run_id = store.claim_next_queued(host, options_.max_concurrent, choose, claimer)) {
     util::fault_point("scheduler_after_claim");
+    if (!impossible.empty()) {
+      std::string reason = "cannot start on host '" + host + "': " + impossible;
+      if (store.fail_if_running(*run_id, -claimer, reason)) store.log_event(*run_id, "error", reason);
+      report.failed.push_back({*run_id, reason});
+      continue;
+    }
     try {
-      int64_t pid = control_.start(*run_id);
+      int64_t pid = control_.start(*run_id, visible);
       store.record_worker_pid(*run_id, pid);
       report.started.push_back({*run_id, pid});
     } catch (const std::exception& error) {

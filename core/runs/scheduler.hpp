@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "core/runs/gpus.hpp"
 #include "core/runs/worker_launcher.hpp"
 #include "core/store/run_store.hpp"
 
@@ -25,10 +27,18 @@ constexpr double kDefaultHeartbeatTimeoutSeconds = 60;
 struct SchedulerOptions {
   int max_concurrent = 1;  // running runs of this host at once (see default_max_concurrent)
   double heartbeat_timeout_seconds = kDefaultHeartbeatTimeoutSeconds;
+  // The GPUs to hand out (CUDA_VISIBLE_DEVICES per worker); nullopt: host_gpus() at construction.
+  std::optional<std::vector<HostGpu>> gpus;
 };
 
 // 1 per GPU when there are CUDA devices; else 1 on <= 2 cores, cores / 2 above.
 int default_max_concurrent(unsigned cores, int cuda_devices);
+
+// The default --max-concurrent for runs of `config_json` on this host: the number of free GPUs
+// (host_gpus() less those running runs in `store` hold) when the config trains on CUDA (`cuda`,
+// or `auto` with a GPU present), else default_max_concurrent(cores, 0).
+int default_max_concurrent_for(const std::string& config_json, const std::vector<std::string>& held_gpus,
+                               unsigned cores);
 
 struct ReapedRun {
   int64_t run_id = 0;

@@ -17,9 +17,11 @@ WorkerLauncher::~WorkerLauncher() {
   reap_locked();
 }
 
-int64_t WorkerLauncher::start(int64_t run_id) {
+int64_t WorkerLauncher::start(int64_t run_id, const std::string& cuda_visible_devices) {
+  std::vector<std::string> environment;
+  if (!cuda_visible_devices.empty()) environment.push_back("CUDA_VISIBLE_DEVICES=" + cuda_visible_devices);
   pid_t pid = spawn_detached({executable_, "train", "--db", database_, "--run", std::to_string(run_id)},
-                             worker_log_path(database_, run_id));
+                             worker_log_path(database_, run_id), environment);
   std::lock_guard<std::mutex> lock(mutex_);
   children_[pid] = run_id;
   return pid;

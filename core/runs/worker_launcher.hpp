@@ -25,8 +25,9 @@ struct WorkerExit {
 class WorkerControl {
  public:
   virtual ~WorkerControl() = default;
-  // Starts the worker of `run_id` and returns its pid; throws LaunchError.
-  virtual int64_t start(int64_t run_id) = 0;
+  // Starts the worker of `run_id` and returns its pid; throws LaunchError. A non-empty
+  // `cuda_visible_devices` ("0,1") is the worker's CUDA_VISIBLE_DEVICES: the GPUs it holds.
+  virtual int64_t start(int64_t run_id, const std::string& cuda_visible_devices = "") = 0;
   // Workers started here that ended since the last call (reaping them, so no zombies remain).
   virtual std::vector<WorkerExit> collect_exits() = 0;
   // Whether `pid` on this host still runs the worker of a run started at `run_started_at`.
@@ -49,7 +50,7 @@ class WorkerLauncher : public WorkerControl {
   WorkerLauncher(const WorkerLauncher&) = delete;
   WorkerLauncher& operator=(const WorkerLauncher&) = delete;
 
-  int64_t start(int64_t run_id) override;
+  int64_t start(int64_t run_id, const std::string& cuda_visible_devices = "") override;
   std::vector<WorkerExit> collect_exits() override;
   ProcessProbe probe(int64_t pid, double run_started_at) override;
   void signal(int64_t pid, int signal_number) override;

@@ -85,6 +85,7 @@ RunRecord read_run(const Statement& row) {
   run.last_step = row.int_at(18);
   run.last_loss = row.real_at(19);
   run.queue_position = row.int_at(20);
+  run.gpus = row.text_at(21);
   return run;
 }
 
@@ -98,7 +99,7 @@ SELECT r.id, r.name, r.status, r.objective, r.dataset, r.config_json, r.seed, r.
                  WHERE se.run_id = r.id AND se.name = 'loss' ORDER BY sc.step DESC LIMIT 1), -1),
        COALESCE((SELECT sc.value FROM scalars sc JOIN series se ON sc.series_id = se.id
                  WHERE se.run_id = r.id AND se.name = 'loss' ORDER BY sc.step DESC LIMIT 1), 0),
-       r.queue_position
+       r.queue_position, r.gpus
 FROM runs r
 )SQL";
 
@@ -206,18 +207,34 @@ std::vector<RunRecord> RunStore::list_runs() const {
 }
 
 std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int max_running, int64_t claimer_pid) {
+  return claim_next_queued(host, max_running, GpuChooser(), claimer_pid);
+}
+
+std::optional<int64_t> RunStore::claim_next_queued(const std::string& host, int max_running,
+                                                   const GpuChooser& choose, int64_t claimer_pid) {
   Transaction transaction(impl_->db, path_);
   Statement count(impl_->db, path_, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND host = ?");
   count.bind(1, host);
   if (!count.step() || count.int_at(0) >= max_running) return std::nullopt;
-  Statement oldest(impl_->db, path_, "SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_position, id LIMIT 1");
+  Statement oldest(impl_->db, path_,
+                   "SELECT id, config_json FROM runs WHERE status = 'queued' ORDER BY queue_position, id LIMIT 1");
   if (!oldest.step()) return std::nullopt;
   int64_t run_id = oldest.int_at(0);
+  std::string gpus;
+  if (choose) {
+    std::vector<std::string> held;
+    Statement holding(impl_->db, path_, "SELECT gpus FROM runs WHERE status = 'running' AND host = ? AND gpus != ''");
+    holding.bind(1, host);
+    while (holding.step()) held.push_back(holding.text_at(0));
+    std::optional<std::string> chosen = choose(oldest.text_at(1), held);
+    if (!chosen) return std::nullopt;
+    gpus = *chosen;
+  }
   Statement claim(impl_->db, path_,
                   "UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, pid = ?, host = ?,"
-                  " error = '', finished_at = 0 WHERE id = ?");
+                  " error = '', finished_at = 0, gpus = ? WHERE id = ?");
   double now = now_seconds();
-  claim.bind(1, now).bind(2, now).bind(3, -claimer_pid).bind(4, host).bind(5, run_id).run();
+  claim.bind(1, now).bind(2, now).bind(3, -claimer_pid).bind(4, host).bind(5, gpus).bind(6, run_id).run();
   transaction.commit();
   return run_id;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,7 +22,7 @@ class StoreError : public std::runtime_error {
 };
 
 // Schema version this build writes; a database with a higher version is refused.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Run life cycle as stored in runs.status.
 enum class RunStatus { queued, running, finished, failed, stopped };
@@ -48,6 +49,7 @@ struct RunRecord {
   int64_t last_step = -1;       // highest step with a "loss" point, -1 when none
   double last_loss = 0;
   int64_t queue_position = 0;   // claim order of queued runs (lower first, then creation)
+  std::string gpus;             // GPUs it holds while running ("0,1"), empty when none
 };
 
 // One point of a named series (loss, lr, diag/..., eval/...) of a run.
@@ -145,6 +147,15 @@ class RunStore {
   // scheduler's pid, negated, so a claim whose scheduler died before starting the worker can be
   // told from one in progress; 0 = unknown claimer) and returns its id.
   std::optional<int64_t> claim_next_queued(const std::string& host, int max_running, int64_t claimer_pid = 0);
+  // The same, with GPUs: `choose(config_json, held)` gets the oldest queued run's config and the
+  // GPUs running runs of `host` hold, and returns the GPUs to give it ("0,1", "" for none) or
+  // nullopt to leave it queued (not enough free GPUs: the queue waits, keeping its order). The
+  // choice is stored in the run's `gpus` in the same transaction, so schedulers of one host never
+  // hand out a GPU twice.
+  using GpuChooser =
+      std::function<std::optional<std::string>(const std::string& config_json, const std::vector<std::string>& held)>;
+  std::optional<int64_t> claim_next_queued(const std::string& host, int max_running, const GpuChooser& choose,
+                                           int64_t claimer_pid = 0);
   // Records the spawned worker's pid on a run claimed above; false when the run is no longer a
   // claimed (running, pid <= 0) run, e.g. the worker already finished or someone reaped it.
   bool record_worker_pid(int64_t run_id, int64_t pid);

@@ -93,10 +93,16 @@ CREATE TABLE retrieved (
 CREATE INDEX retrieved_by_run_step ON retrieved(run_id, step, query_id, rank);
 )SQL";
 
+// Version 3: the GPUs a running run holds on its host (CUDA_VISIBLE_DEVICES indices, e.g. "0,1";
+// empty when it holds none), so the scheduler gives every worker its own GPUs.
+const char* kVersion3 = R"SQL(
+ALTER TABLE runs ADD COLUMN gpus TEXT NOT NULL DEFAULT '';
+)SQL";
+
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> all = {kVersion1, kVersion2};
+  static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3};
   return all;
 }
 

@@ -33,7 +33,8 @@ std::vector<int32_t> queries_of(const data::Dataset& dataset, const std::vector<
 }  // namespace
 
 ModelNegativesReport mine_checkpoint_negatives(data::Dataset& dataset, const std::string& checkpoint_dir, int top_k,
-                                               int per_query, const std::vector<std::string>& splits) {
+                                               int per_query, const std::vector<std::string>& splits,
+                                               const std::string& device) {
   const std::string meta_path = checkpoint_dir + "/checkpoint.json";
   std::ifstream meta_file(meta_path);
   if (!meta_file) throw std::invalid_argument(meta_path + ": no checkpoint here (dataset.hard_negatives.dir)");
@@ -43,6 +44,7 @@ ModelNegativesReport mine_checkpoint_negatives(data::Dataset& dataset, const std
   const nlohmann::json encoder_config = run_config.value("encoder", nlohmann::json::object());
   auto encoder = model::make_encoder(util::ConfigReader(encoder_config, meta_path, "encoder"), 0);
   model::load_checkpoint(*encoder, checkpoint_dir, encoder_config);
+  encoder->move_to(model::preferred_device(device));
   const bool cosine = run_config.value("objective", nlohmann::json::object()).value("similarity", "dot") == "cosine";
 
   torch::NoGradGuard no_grad;

@@ -21,8 +21,10 @@ struct ModelNegativesReport {
 
 // Mines `top_k` negatives per query of `splits` (empty = all) with the encoder of the checkpoint
 // in `checkpoint_dir` (its checkpoint.json says which encoder and similarity). `per_query` caps a
-// query's whole list (0 = no cap); existing negatives stay first and are not repeated.
+// query's whole list (0 = no cap); existing negatives stay first and are not repeated. The
+// encoder runs on `device` (auto: a GPU when LibTorch sees one); the search on the CPU.
 ModelNegativesReport mine_checkpoint_negatives(data::Dataset& dataset, const std::string& checkpoint_dir, int top_k,
-                                               int per_query, const std::vector<std::string>& splits);
+                                               int per_query, const std::vector<std::string>& splits,
+                                               const std::string& device = "auto");
 
 }  // namespace multipos::train

@@ -235,6 +235,13 @@ StepResult run_train_step(TrainingSession& session, int64_t step, double lr, Sca
   // Before unscaling and clipping, so every rank clips and steps the same averaged gradient.
   if (session.distributed) dist::average_gradients(*session.distributed, session.encoder->parameters());
   if (fp16) {
+    if (session.hooks.inject_fp16_overflow && session.hooks.inject_fp16_overflow(step)) {
+      for (auto& parameter : session.encoder->parameters())
+        if (parameter.grad().defined()) {
+          parameter.mutable_grad().view(-1)[0].fill_(std::numeric_limits<double>::infinity());
+          break;
+        }
+    }
     const bool finite = unscale_gradients(session, scale);
     update_loss_scale(session.faults, !finite);
     if (!finite) {  // an fp16 overflow, not a fault of the run: retry the next batch at half the scale

@@ -13,6 +13,7 @@
 
 #include "core/data/dataset_factory.hpp"
 #include "core/dist/distributed_context.hpp"
+#include "core/model/device_info.hpp"
 #include "core/train/evaluation.hpp"
 #include "core/train/gradient_cache.hpp"
 #include "core/train/lr_schedule.hpp"
@@ -279,6 +280,8 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
                        dist::DistributedContext* distributed) {
   check_world_size(config, run_id, distributed);
   TrainingSession session(config, store, run_id, hooks, distributed);
+  // First line of the run's log: what it computes with (LibTorch, device, GPU, CPU threading).
+  session.message(model::runtime_line(session.encoder->device()) + cpu_threading_note(*session.encoder));
   TrainOutcome outcome;
   const int64_t first_step = resume_or_start(session, outcome);
   if (distributed)  // same config (a hash would say less) and same resume point on every rank
@@ -291,8 +294,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
                   std::to_string(session.dataset.num_passages()) + " passages) on " + session.encoder->device().str() +
                   (distributed ? " x " + std::to_string(distributed->world_size()) + " processes (" +
                                      distributed->backend() + ")"
-                               : std::string()) +
-                  cpu_threading_note(*session.encoder));
+                               : std::string()));
   ScalarWriter writer(store, run_id, config.flush_every, session.writes);
   std::deque<std::pair<Clock::time_point, int64_t>> recent;  // (time, examples) for throughput
   int64_t examples_seen = 0, last_checkpoint_step = first_step - 1;

@@ -46,6 +46,9 @@ struct TrainHooks {
   // same dropout masks as the cached path.
   bool gradient_cache_skip_replay = false;
   bool gradient_cache_autograd_reference = false;
+  // fp16 only: true makes that step's scaled gradients overflow (an inf before unscaling), as a too
+  // large loss scale does, so the scaler's skip-and-halve path runs on demand.
+  std::function<bool(int64_t step)> inject_fp16_overflow;
 };
 
 struct TrainOutcome {

@@ -9,10 +9,16 @@
 //   --batch B G  queries and passages per query (default 32 8);
 //   --peer SCRIPT  after the plain median, run the PyTorch peer (peer_train_step.py) back to back on
 //     the same texts, encoder, batch and thread count, and print both rates and the ratio;
+//   --device D  cpu (default), cuda or auto; --precision fp32|bf16|fp16 (autocast, as the run config);
+//   --encoder bert-base: random weights of BERT-base's shape (12 layers, width 768, 12 heads, ffn
+//     3072, MiniLM's vocabulary) written once to a temporary model folder both sides load;
 //   --dump-texts FILE  write the synthetic dataset the run trains on (tab-separated lines
 //   "P<TAB>text", "Q<TAB>positive passage indices<TAB>text" for the training queries) and exit;
 //   tests/bench/peer_train_step.py reads it so the PyTorch peer trains on the same texts.
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+
+#include <map>
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +30,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "core/model/safetensors.hpp"
 #include "core/objectives/config.hpp"
 #include "core/train/model_negatives.hpp"
 #include "core/train/trainer.hpp"
@@ -56,19 +63,59 @@ int dump_texts(const std::string& path) {
 struct Setup {
   std::string encoder = "bag";
   int64_t queries = 32, group = 8;
+  std::string device = "cpu", precision = "fp32";
+  std::string model_dir;  // bert / bert-base: the folder both sides load
 };
+
+// BERT-base's shape with random weights, from MiniLM's folder: every tensor's 384 becomes 768 and
+// 1536 becomes 3072, its 6 layers become 12; N(0, 0.02) weights, LayerNorm gains 1.
+std::string write_bert_base(const std::string& minilm) {
+  namespace fs = std::filesystem;
+  const fs::path target = fs::temp_directory_path() / "multipos-bert-base-random";
+  if (fs::exists(target / "model.safetensors")) return target.string();
+  fs::create_directories(target);
+  auto source = multipos::model::read_safetensors(minilm + "/model.safetensors");
+  at::manual_seed(1);
+  std::map<std::string, at::Tensor> weights;
+  for (const auto& [name, tensor] : source) {
+    std::vector<int64_t> shape;
+    for (int64_t size : tensor.sizes()) shape.push_back(size == 384 ? 768 : size == 1536 ? 3072 : size);
+    auto make = [&](const std::string& key) {
+      if (!tensor.is_floating_point()) weights[key] = tensor;
+      else if (key.find("LayerNorm.weight") != std::string::npos) weights[key] = at::ones(shape);
+      else if (key.find("LayerNorm.bias") != std::string::npos || key.find(".bias") != std::string::npos) weights[key] = at::zeros(shape);
+      else weights[key] = at::randn(shape) * 0.02;
+    };
+    const auto layer = name.find("layer.0.");
+    if (layer == std::string::npos) {
+      if (name.find("layer.") == std::string::npos) make(name);
+      continue;
+    }
+    for (int l = 0; l < 12; ++l) make(name.substr(0, layer) + "layer." + std::to_string(l) + "." + name.substr(layer + 8));
+  }
+  multipos::model::write_safetensors((target / "model.safetensors").string(), weights);
+  std::ifstream in(minilm + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in);
+  config["hidden_size"] = 768;
+  config["num_hidden_layers"] = 12;
+  config["num_attention_heads"] = 12;
+  config["intermediate_size"] = 3072;
+  std::ofstream(target / "config.json") << config.dump(2);
+  fs::copy_file(minilm + "/vocab.txt", target / "vocab.txt", fs::copy_options::overwrite_existing);
+  return target.string();
+}
+
+Setup setup;  // set once from the command line
 
 // The encoders compared with the PyTorch peer; the peer script builds the same modules.
 nlohmann::json encoder_json(const std::string& kind) {
   if (kind == "transformer")
     return {{"kind", "transformer"}, {"layers", 2},           {"width", 128},           {"heads", 4},
             {"ffn", 512},            {"query_max_length", 32}, {"passage_max_length", 64}, {"dropout", 0.1}};
-  if (kind == "bert")
-    return {{"kind", "bert"}, {"model", "all-minilm-l6-v2"}, {"query_max_length", 32}, {"passage_max_length", 64}};
+  if (kind == "bert" || kind == "bert-base")
+    return {{"kind", "bert"}, {"model", setup.model_dir}, {"query_max_length", 32}, {"passage_max_length", 64}};
   return {{"kind", "bag"}, {"buckets", 65536}, {"embedding_dim", 96}};
 }
-
-Setup setup;  // set once from the command line
 
 double ms_per_step(const std::string& objective, bool diagnostics, int64_t probe_every, int64_t steps, int threads) {
   auto db = std::filesystem::temp_directory_path() / ("multipos-bench-" + std::to_string(::getpid()) + ".sqlite");
@@ -82,9 +129,10 @@ double ms_per_step(const std::string& objective, bool diagnostics, int64_t probe
       {"eval", {{"every", 0}, {"at_end", false}}},
       {"steps", steps},
       {"threads", threads},
-      {"device", "cpu"},
+      {"device", setup.device},
       {"diagnostics", diagnostics},
   };
+  json["optimizer"] = {{"precision", setup.precision}};
   auto config = multipos::train::train_config_from_json(json, "bench");
   RunStore store(db.string());
   multipos::store::NewRun run;
@@ -121,9 +169,12 @@ double median_ms(const std::string& objective, bool diagnostics, int64_t probe_e
 int run_peer(const std::string& script, int64_t steps, int threads, double cpp_ms) {
   auto texts = std::filesystem::temp_directory_path() / ("multipos-bench-texts-" + std::to_string(::getpid()) + ".tsv");
   if (dump_texts(texts.string()) != 0) return 1;
-  std::string command = "/usr/bin/python3 " + script + " " + texts.string() + " " + std::to_string(steps) + " " +
+  const char* python = std::getenv("MULTIPOS_PYTHON");  // the peer's Python (with torch)
+  std::string command = std::string(python && *python ? python : "/usr/bin/python3") + " " + script + " " + texts.string() + " " + std::to_string(steps) + " " +
                         std::to_string(threads) + " " + std::to_string(cpp_ms) + " --encoder " + setup.encoder +
-                        " --batch " + std::to_string(setup.queries) + " " + std::to_string(setup.group);
+                        " --batch " + std::to_string(setup.queries) + " " + std::to_string(setup.group) +
+                        " --device " + (setup.device == "cpu" ? "cpu" : "cuda") + " --precision " + setup.precision +
+                        (setup.model_dir.empty() ? "" : " --model-dir " + setup.model_dir);
   std::printf("running: %s\n", command.c_str());
   std::fflush(stdout);
   int status = std::system(command.c_str());
@@ -151,6 +202,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--peer" && i + 1 < argc) {
       peer_script = argv[++i];
       plain_only = true;
+    } else if (arg == "--device" && i + 1 < argc) {
+      setup.device = argv[++i];
+    } else if (arg == "--precision" && i + 1 < argc) {
+      setup.precision = argv[++i];
     } else if (arg == "--plain-only") {
       plain_only = true;
     } else {
@@ -158,6 +213,13 @@ int main(int argc, char** argv) {
     }
   }
   if (!dump_path.empty()) return dump_texts(dump_path);
+  if (setup.encoder == "bert" || setup.encoder == "bert-base") {
+    const char* cache = std::getenv("MULTIPOS_MODEL_CACHE");
+    const char* home = std::getenv("HOME");
+    const std::string minilm = (cache && *cache ? std::string(cache) : std::string(home ? home : "") + "/.cache/multipos/models") +
+                               "/all-minilm-l6-v2";
+    setup.model_dir = setup.encoder == "bert" ? minilm : write_bert_base(minilm);
+  }
   int64_t steps = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 41;
   int threads = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 2;
   if (plain_only) {
@@ -166,18 +228,20 @@ int main(int argc, char** argv) {
     // threads on a small machine, so the figures depend on it (see README.md).
     const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
     std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, OMP_WAIT_POLICY=%s, B=%lld g=%lld, "
-                "encoder %s, %s, diagnostics and probes off\n",
+                "encoder %s, %s, device %s, %s, diagnostics and probes off\n",
                 static_cast<long long>(steps), threads, wait_policy ? wait_policy : "(unset)",
                 static_cast<long long>(setup.queries), static_cast<long long>(setup.group),
-                encoder_json(setup.encoder).dump().c_str(), objective.c_str());
+                encoder_json(setup.encoder).dump().c_str(), objective.c_str(), setup.device.c_str(), setup.precision.c_str());
     double ms = median_ms(objective, false, 0, steps, threads);
     std::printf("%-12s %12s %14s\n", "objective", "plain ms", "examples/s");
     std::printf("%-12s %12.2f %14.1f\n", objective.c_str(), ms, 1000.0 * static_cast<double>(setup.queries) / ms);
     std::fflush(stdout);
     return peer_script.empty() ? 0 : run_peer(peer_script, steps, threads, ms);
   }
-  std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=32 g=8 bag encoder d=96, probes: 12 queries every 10 steps\n",
-              static_cast<long long>(steps), threads);
+  std::printf("bench_train_step: median of 3 runs of %lld steps, %d threads, B=%lld g=%lld, encoder %s, device %s, %s, "
+              "probes: 12 queries every 10 steps\n",
+              static_cast<long long>(steps), threads, static_cast<long long>(setup.queries),
+              static_cast<long long>(setup.group), setup.encoder.c_str(), setup.device.c_str(), setup.precision.c_str());
   std::printf("%-12s %12s %12s %12s %10s %10s\n", "objective", "plain ms", "+diag ms", "+probe ms", "diag %", "probe %");
   for (const auto& objective : multipos::objectives::objective_names()) {
     if (!only_objective.empty() && objective != only_objective) continue;

@@ -25,8 +25,13 @@ config.json), lower-casing WordPiece over its vocab.txt ([CLS] ... [SEP]), mean 
 normalised. Max lengths 32 (queries) / 64 (passages), padded to the longest row in the batch, as
 multipos does. Gradients are clipped to norm 1.0, multipos's default clip_norm.
 
+On a GPU (--device cuda) every tensor is created there (torch.set_default_device) and
+--precision bf16|fp16 autocasts the encoder as multipos does (the loss stays float32; fp16 with
+torch's GradScaler). --model-dir: the BERT folder (bench_train_step passes MiniLM's, or the random
+BERT-base-shaped one it writes for --encoder bert-base).
+
 Usage: peer_train_step.py TEXTS [steps=41] [threads=2] [cpp_plain_ms] [--encoder bag|transformer|bert]
-                          [--batch B G]
+                          [--batch B G] [--device cpu|cuda] [--precision fp32|bf16|fp16] [--model-dir DIR]
 """
 import json
 import os
@@ -44,6 +49,7 @@ DIM = 96
 TAU = 0.05
 B, G = 32, 8  # --batch overrides
 MODEL_DIR = os.path.expanduser("~/.cache/multipos/models/all-minilm-l6-v2")
+DEVICE, PRECISION = "cpu", "fp32"  # --device, --precision
 MASK = (1 << 64) - 1
 PRIME = 0x100000001B3
 
@@ -108,6 +114,13 @@ def run(passages, queries, steps, threads, cached, encoder):
     model, tokenize_q, tokenize_p, encode = encoder()
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(PRECISION)
+    scaler = torch.amp.GradScaler("cuda") if PRECISION == "fp16" else None
+
+    def autocast():
+        if autocast_dtype is None:
+            return torch.autocast(DEVICE, enabled=False)
+        return torch.autocast(DEVICE, dtype=autocast_dtype)
     cache_p = [tokenize_p(t) for t in passages] if cached else None
     cache_q = [tokenize_q(t) for _, t in queries] if cached else None
     order, cursor = [], 0
@@ -130,21 +143,30 @@ def run(passages, queries, steps, threads, cached, encoder):
                 p = rng.randrange(len(passages))
                 if p not in positives:
                     group.append(p)
-        if cached:
-            qe = encode([cache_q[q] for q in qi])
-            pe = encode([cache_p[p] for p in group])
-        else:
-            qe = encode([tokenize_q(queries[q][1]) for q in qi])
-            pe = encode([tokenize_p(passages[p]) for p in group])
+        with autocast():
+            if cached:
+                qe = encode([cache_q[q] for q in qi])
+                pe = encode([cache_p[p] for p in group])
+            else:
+                qe = encode([tokenize_q(queries[q][1]) for q in qi])
+                pe = encode([tokenize_p(passages[p]) for p in group])
+        qe, pe = qe.float(), pe.float()
         scores = torch.nn.functional.normalize(qe, dim=1) @ torch.nn.functional.normalize(pe, dim=1).t() / TAU
         loss = torch.nn.functional.cross_entropy(scores, targets)
         loss_value = loss.item()
         if loss_value != loss_value:
             raise RuntimeError("NaN loss")
         optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
         now = time.perf_counter()
         if step == 0:
             first = now
@@ -253,7 +275,12 @@ def read_safetensors(path):
             continue
         begin, end = info["data_offsets"]
         data = bytearray(blob[8 + size + begin:8 + size + end])
-        tensors[name] = torch.frombuffer(data, dtype=dtypes[info["dtype"]]).reshape(info["shape"]).clone()
+        if DEVICE == "cpu":
+            tensor = torch.frombuffer(data, dtype=dtypes[info["dtype"]])
+        else:  # frombuffer reads host memory: outside the default GPU device
+            with torch.device("cpu"):
+                tensor = torch.frombuffer(data, dtype=dtypes[info["dtype"]])
+        tensors[name] = tensor.reshape(info["shape"]).clone()
     return tensors
 
 
@@ -329,8 +356,21 @@ ENCODERS = {"bag": bag_encoder, "transformer": transformer_encoder, "bert": bert
 
 
 def main():
-    global B, G
+    global B, G, DEVICE, PRECISION, MODEL_DIR
     args = sys.argv[1:]
+    for flag in ("--device", "--precision", "--model-dir"):
+        if flag in args:
+            i = args.index(flag)
+            value = args[i + 1]
+            del args[i:i + 2]
+            if flag == "--device":
+                DEVICE = value
+            elif flag == "--precision":
+                PRECISION = value
+            else:
+                MODEL_DIR = value
+    if DEVICE != "cpu":
+        torch.set_default_device(DEVICE)
     encoder = "bag"
     if "--encoder" in args:
         i = args.index("--encoder")
@@ -345,7 +385,8 @@ def main():
     threads = int(args[2]) if len(args) > 2 else 2
     cpp = float(args[3]) if len(args) > 3 else None
     passages, queries = read_texts(path)
-    print(f"peer_train_step: torch {torch.__version__}, {threads} threads, median of 3 runs of {steps} steps, "
+    print(f"peer_train_step: torch {torch.__version__} on {DEVICE} ({PRECISION}), {threads} threads, "
+          f"median of 3 runs of {steps} steps, "
           f"encoder {encoder}, B={B} g={G}, {len(passages)} passages, {len(queries)} training queries")
     make = ENCODERS[encoder]
     tokenizing = statistics.median(run(passages, queries, steps, threads, False, make) for _ in range(3))

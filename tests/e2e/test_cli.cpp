@@ -122,6 +122,34 @@ TEST(Cli, BaselinesAloneScoreBm25AndTheUntrainedEncoder) {
   EXPECT_EQ(RunStore(db, RunStore::Mode::read_only).list_runs().size(), 3u) << "refusals create nothing";
 }
 
+// `multipos runs` shows which GPUs the scheduler gave each run (column gpu; "-" for none).
+TEST(Cli, RunsTableShowsTheGpusARunHolds) {
+  TempDir dir;
+  std::string db = dir.file("runs.sqlite");
+  {
+    RunStore store(db);
+    for (const char* name : {"on-gpus", "on-cpu"}) {
+      multipos::store::NewRun run;
+      run.name = name;
+      run.objective = "infonce";
+      run.dataset = "synthetic";
+      run.config_json = "{}";
+      store.create_run(run);
+    }
+    store.claim_next_queued("host", 2, [](const std::string&, const std::vector<std::string>&) {
+      return std::optional<std::string>("1,2");
+    });
+    store.claim_next_queued("host", 2);
+  }
+  Result runs = run("runs --db \"" + db + "\"");
+  ASSERT_EQ(runs.status, 0) << runs.output;
+  EXPECT_TRUE(contains(runs.output, " gpu ")) << runs.output;
+  EXPECT_TRUE(contains(runs.output, " 1,2 ")) << runs.output;
+  Result json = run("runs --db \"" + db + "\" --json");
+  EXPECT_TRUE(contains(json.output, "\"gpus\":\"1,2\"")) << json.output;
+  EXPECT_TRUE(contains(json.output, "\"gpus\":\"\"")) << json.output;
+}
+
 // A foreground `train` starts itself again with OMP_WAIT_POLICY=passive when the variable is unset
 // (libgomp reads it only when it loads) and says so in its first line; a user's choice stays.
 TEST(Cli, TrainRunsWithPassiveOpenMpUnlessThePolicyIsChosen) {
@@ -152,11 +180,11 @@ TEST(Cli, TrainRunsWithPassiveOpenMpUnlessThePolicyIsChosen) {
   for (int i = 0; i < 600 && recorded_pid == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!std::filesystem::exists(long_db)) continue;
-    try {
+    try {  // the file exists a moment before its schema is committed
       auto runs = RunStore(long_db, RunStore::Mode::read_only).list_runs();
       if (!runs.empty() && runs[0].status == "running") recorded_pid = runs[0].pid;
     } catch (const multipos::store::StoreError&) {
-      // created but not yet given its schema: poll again
+      continue;
     }
   }
   std::ifstream comm("/proc/" + std::to_string(trainer) + "/comm");

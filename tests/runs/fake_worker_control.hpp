@@ -22,14 +22,16 @@ class FakeWorkerControl : public runs::WorkerControl {
   int64_t next_pid = 1000;
   bool refuse_to_start = false;
   std::vector<int64_t> started_runs;
+  std::vector<std::string> started_gpus;  // the CUDA_VISIBLE_DEVICES each start got
   std::set<int64_t> alive;
   std::vector<runs::WorkerExit> pending_exits;
   std::vector<std::pair<int64_t, int>> signals_sent;
   int probes = 0;
 
-  int64_t start(int64_t run_id) override {
+  int64_t start(int64_t run_id, const std::string& cuda_visible_devices = "") override {
     if (refuse_to_start) throw runs::LaunchError("cannot start /no/such/multipos: No such file or directory");
     started_runs.push_back(run_id);
+    started_gpus.push_back(cuda_visible_devices);
     alive.insert(next_pid);
     return next_pid++;
   }

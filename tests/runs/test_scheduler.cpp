@@ -29,6 +29,9 @@ using multipos::testing::TempDir;
 
 namespace {
 
+// These tests hand out no GPUs, whatever the machine has (test_gpu_assignment.cpp covers GPUs).
+const std::vector<multipos::runs::HostGpu> kNoGpus;
+
 class SchedulerTest : public ::testing::Test {
  protected:
   TempDir dir;
@@ -66,7 +69,7 @@ TEST_F(SchedulerTest, StartsQueuedRunsInCreationOrderUpToTheLimit) {
   std::vector<int64_t> ids;
   for (const char* objective : {"infonce", "jointlh", "lsepair", "rand1lh", "summarglh"})
     ids.push_back(queue_run(objective));
-  Scheduler scheduler(control, SchedulerOptions{2, 60});
+  Scheduler scheduler(control, SchedulerOptions{2, 60, kNoGpus});
 
   auto first = scheduler.tick(store);
   EXPECT_EQ(control.started_runs, (std::vector<int64_t>{ids[0], ids[1]}));
@@ -102,7 +105,7 @@ TEST_F(SchedulerTest, LimitCountsOnlyRunsOfThisHost) {
   int64_t elsewhere = queue_run("infonce");
   store.mark_started(elsewhere, 77, "other-host");
   int64_t here = queue_run("jointlh");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   auto report = scheduler.tick(store);
   EXPECT_EQ(control.started_runs, std::vector<int64_t>{here});
   EXPECT_EQ(report.running_here, 1);
@@ -112,7 +115,7 @@ TEST_F(SchedulerTest, LimitCountsOnlyRunsOfThisHost) {
 TEST_F(SchedulerTest, CancelledQueuedRunNeverStarts) {
   int64_t first = queue_run("infonce");
   int64_t second = queue_run("jointlh");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   scheduler.tick(store);
   cancel_run(store, second);
   EXPECT_EQ(run(second).status, "stopped");
@@ -129,7 +132,7 @@ TEST_F(SchedulerTest, CancelledQueuedRunNeverStarts) {
 TEST_F(SchedulerTest, CancelAndStopRefuseRunsInTheWrongState) {
   int64_t first = queue_run("infonce");
   int64_t second = queue_run("jointlh");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   scheduler.tick(store);
   try {
     cancel_run(store, first);
@@ -154,7 +157,7 @@ TEST_F(SchedulerTest, CancelAndStopRefuseRunsInTheWrongState) {
 
 TEST_F(SchedulerTest, WorkerKilledBySignalIsMarkedFailedWithTheSignalAndStep) {
   int64_t id = queue_run("infonce");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   scheduler.tick(store);
   record_losses(id, 18);
   control.worker_exits(1000, killed_by(SIGKILL));
@@ -173,7 +176,7 @@ TEST_F(SchedulerTest, WorkerKilledBySignalIsMarkedFailedWithTheSignalAndStep) {
 TEST_F(SchedulerTest, ExitWithoutFinishingIsAFailure) {
   int64_t crashed = queue_run("infonce");
   int64_t silent = queue_run("jointlh");
-  Scheduler scheduler(control, SchedulerOptions{2, 60});
+  Scheduler scheduler(control, SchedulerOptions{2, 60, kNoGpus});
   scheduler.tick(store);
   control.worker_exits(1000, exited_with(134));
   control.worker_exits(1001, exited_with(0));
@@ -185,7 +188,7 @@ TEST_F(SchedulerTest, ExitWithoutFinishingIsAFailure) {
 
 TEST_F(SchedulerTest, RunWhoseFailureTheWorkerRecordedKeepsItsOwnReason) {
   int64_t id = queue_run("infonce");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   scheduler.tick(store);
   store.mark_finished(id, RunStatus::failed, "loss became NaN at step 3");
   control.worker_exits(1000, exited_with(1));
@@ -277,7 +280,7 @@ TEST_F(SchedulerTest, ClaimOfADeadSchedulerIsReapedAtOnce) {
 TEST_F(SchedulerTest, LaunchFailureMarksTheRunFailed) {
   int64_t id = queue_run("infonce");
   control.refuse_to_start = true;
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   auto report = scheduler.tick(store);
   ASSERT_EQ(report.failed.size(), 1u);
   EXPECT_EQ(run(id).status, "failed");
@@ -287,7 +290,7 @@ TEST_F(SchedulerTest, LaunchFailureMarksTheRunFailed) {
 
 TEST_F(SchedulerTest, KillMarksFailedAtOnce) {
   int64_t id = queue_run("infonce");
-  Scheduler scheduler(control, SchedulerOptions{1, 60});
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
   scheduler.tick(store);
   record_losses(id, 9);
   kill_run(store, control, id);

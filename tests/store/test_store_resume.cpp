@@ -143,12 +143,40 @@ TEST(RunStoreResume, MigratesAVersion1Database) {
                      "('old', 'infonce', 'synthetic', '{}', 1, 'queued'), ('older', 'infonce', 'synthetic', '{}', 2, 'queued');"
                      "PRAGMA user_version = 1;");
   RunStore store(path);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), multipos::store::kSchemaVersion);
   EXPECT_EQ(store.queue_order(), (std::vector<int64_t>{1, 2}));
   int64_t id = add_run(store, "new");
   EXPECT_EQ(store.queue_order().back(), id);
   store.append_retrieved(1, {{0, "q", 1, "p", 1}});
   EXPECT_EQ(store.retrieved(1, 0, "q").size(), 1u);
+}
+
+// Version 3 adds the GPUs a run holds: a v2 store (with a running and a queued run) upgrades in
+// place, its runs hold no GPU, and claims then record the GPUs they were given.
+TEST(RunStoreResume, MigratesAVersion2DatabaseToGpuAssignments) {
+  TempDir dir;
+  const std::string path = dir.file("v2.sqlite");
+  exec_sql(path, std::string(multipos::store::migrations()[0]) + multipos::store::migrations()[1] +
+                     "INSERT INTO runs(name, objective, dataset, config_json, created_at, status, host, queue_position)"
+                     " VALUES ('busy', 'infonce', 'synthetic', '{}', 1, 'running', 'h', 1),"
+                     " ('waiting', 'lsepair', 'synthetic', '{}', 2, 'queued', '', 2);"
+                     "PRAGMA user_version = 2;");
+  RunStore store(path);
+  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(multipos::store::kSchemaVersion, 3);
+  ASSERT_EQ(store.list_runs().size(), 2u);
+  for (const auto& run : store.list_runs()) EXPECT_EQ(run.gpus, "") << run.name;
+  EXPECT_EQ(store.find_run(1)->status, "running") << "the upgrade keeps every run as it was";
+  std::vector<std::string> seen_held;
+  auto claimed = store.claim_next_queued("h", 4, [&](const std::string& config, const std::vector<std::string>& held) {
+    EXPECT_EQ(config, "{}");
+    seen_held = held;
+    return std::optional<std::string>("1,2");
+  });
+  ASSERT_EQ(claimed, std::optional<int64_t>(2));
+  EXPECT_TRUE(seen_held.empty()) << "the old running run holds no GPU";
+  EXPECT_EQ(store.find_run(2)->gpus, "1,2");
+  EXPECT_EQ(store.integrity_check(), "ok");
 }
 
 TEST(RunStoreResume, RefusesADatabaseAnotherProgramLockedAndChangesNothing) {
