@@ -196,6 +196,9 @@ struct Case {
   Variant variant;
 };
 
+// What gtest and ctest print for a case (without it: the struct's raw bytes, pointers included).
+void PrintTo(const Case& c, std::ostream* out) { *out << c.encoder << " " << c.variant.objective.dump(); }
+
 std::vector<Case> cases() {
   std::vector<Case> all;
   for (const char* encoder : {"bag", "transformer", "bert"})
