@@ -9,6 +9,7 @@
 #include <imgui.h>
 #include <nlohmann/json.hpp>
 
+#include "core/objectives/positive_sampling.hpp"
 #include "core/util/assets.hpp"
 #include "core/runs/scheduler.hpp"
 
@@ -208,12 +209,11 @@ void LaunchPanel::draw_numbers() {
   }
   field_errors("device");
   row_label("Positives");
-  static const char* const kSchemes[] = {"first", "rotate", "random", "graded_random"};
   if (ImGui::BeginCombo("##positive_sampling",
                         draft_.positive_sampling.empty() ? "as in the preset" : draft_.positive_sampling.c_str())) {
     if (ImGui::Selectable("as in the preset", draft_.positive_sampling.empty())) draft_.positive_sampling.clear();
-    for (const char* scheme : kSchemes) {
-      if (ImGui::Selectable(scheme, draft_.positive_sampling == scheme)) draft_.positive_sampling = scheme;
+    for (const std::string& scheme : objectives::positive_sampling_schemes()) {
+      if (ImGui::Selectable(scheme.c_str(), draft_.positive_sampling == scheme)) draft_.positive_sampling = scheme;
     }
     ImGui::EndCombo();
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/objectives/positive_sampling.hpp"
 #include "ui/launch_data_form.hpp"
 
 namespace multipos::ui {
@@ -53,9 +54,8 @@ std::vector<FieldError> check_launch_ranges(const LaunchRequest& request) {
   if (request.cache_chunk < 0)
     errors.push_back({"cache_chunk", "cache chunk: expected 0 (off) or a number of queries"});
   const auto& sampling = request.positive_sampling;
-  if (!sampling.empty() && sampling != "first" && sampling != "rotate" && sampling != "random" &&
-      sampling != "graded_random")
-    errors.push_back({"positive_sampling", "positives: expected first, rotate, random or graded_random"});
+  if (!sampling.empty() && !objectives::is_positive_sampling_scheme(sampling))
+    errors.push_back({"positive_sampling", "positives: expected " + objectives::positive_sampling_scheme_list()});
   if (request.max_concurrent < 1 || request.max_concurrent > 64) {
     errors.push_back({"max_concurrent", "at most: expected 1..64 runs at once"});
   }

@@ -56,18 +56,12 @@ double draw_unit(std::mt19937_64& rng) {
 
 }  // namespace
 
-const std::vector<std::string>& positive_sampling_schemes() {
-  static const std::vector<std::string> schemes = {"first", "rotate", "random", "graded_random"};
-  return schemes;
-}
-
 std::vector<size_t> positive_sample_indices(const std::string& scheme, const std::string& query_id,
                                             const std::vector<float>& grades, int max_positives,
                                             uint64_t seed, int64_t epoch) {
-  const auto& schemes = positive_sampling_schemes();
-  if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
-    throw std::invalid_argument("unknown positive_sampling '" + scheme +
-                                "' (expected first, rotate, random or graded_random)");
+  if (!is_positive_sampling_scheme(scheme))
+    throw std::invalid_argument("unknown positive_sampling '" + scheme + "' (expected " +
+                                positive_sampling_scheme_list() + ")");
   if (max_positives < 1)
     throw std::invalid_argument("positive_sample_indices: max_positives must be >= 1");
   if (epoch < 0) throw std::invalid_argument("positive_sample_indices: negative epoch");
@@ -217,10 +211,9 @@ BatchBuilder::BatchBuilder(ObjectiveConfig config, BatchOptions options,
                                 std::to_string(options_.group_size) + "], got " +
                                 std::to_string(options_.max_positives));
   if (!random_passage_) throw std::invalid_argument("BatchBuilder: random_passage is empty");
-  const auto& schemes = positive_sampling_schemes();
-  if (std::find(schemes.begin(), schemes.end(), options_.positive_sampling) == schemes.end())
+  if (!is_positive_sampling_scheme(options_.positive_sampling))
     throw std::invalid_argument("BatchBuilder: unknown positive_sampling '" + options_.positive_sampling +
-                                "' (expected first, rotate, random or graded_random)");
+                                "' (expected " + positive_sampling_scheme_list() + ")");
 }
 
 std::vector<size_t> BatchBuilder::select_positives(const QueryCandidates& query, int64_t epoch,

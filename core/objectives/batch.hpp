@@ -14,6 +14,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/objectives/config.hpp"
+#include "core/objectives/positive_sampling.hpp"
 
 namespace multipos::objectives {
 
@@ -94,8 +95,6 @@ uint64_t fnv1a_64(const std::string& bytes);
 int64_t rand1_rotation_index(const std::string& query_id, uint64_t seed, int64_t epoch,
                              int64_t positive_count);
 
-// The positive sampling schemes, in the order the UI lists them.
-const std::vector<std::string>& positive_sampling_schemes();
 
 // Indices into a query's positives (ordered highest grade first) that enter the batch in
 // `epoch`, ascending, min(m, k) of them for m = grades.size() positives and k = max_positives:

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "core/objectives/positive_sampling.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::study {
@@ -123,9 +124,9 @@ StudySpec study_spec_from_json(const nlohmann::json& json, const std::string& so
   if (json.contains("positive_sampling")) spec.positive_samplings = list_field<std::string>(json, "positive_sampling", source);
   for (size_t i = 0; i < spec.positive_samplings.size(); ++i) {
     const auto& scheme = spec.positive_samplings[i];
-    if (scheme != "first" && scheme != "rotate" && scheme != "random" && scheme != "graded_random")
+    if (!objectives::is_positive_sampling_scheme(scheme))
       reader.fail("positive_sampling[" + std::to_string(i) + "]",
-                  "unknown scheme '" + scheme + "'; valid values: first, rotate, random, graded_random");
+                  "unknown scheme '" + scheme + "'; valid values: " + objectives::positive_sampling_scheme_list());
   }
   for (size_t i = 0; i < spec.regimes.size(); ++i)
     if (spec.regimes[i].find('@') != std::string::npos) reader.fail("regimes[" + std::to_string(i) + "]", "must not contain '@'");

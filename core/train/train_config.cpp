@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/objectives/positive_sampling.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::train {
@@ -48,8 +49,10 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.batch.max_positives =
       static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
   config.batch.cache_chunk = batch.integer("cache_chunk", config.batch.cache_chunk, 0, 1 << 16);
-  config.batch.positive_sampling =
-      batch.choice("positive_sampling", config.batch.positive_sampling, {"first", "rotate", "random", "graded_random"});
+  config.batch.positive_sampling = batch.text("positive_sampling", config.batch.positive_sampling);
+  if (!objectives::is_positive_sampling_scheme(config.batch.positive_sampling))
+    batch.fail("positive_sampling", "unknown value '" + config.batch.positive_sampling +
+                                        "'; valid values: " + objectives::positive_sampling_scheme_list());
 
   ConfigReader optimizer = root.child("optimizer");
   optimizer.reject_unknown(
