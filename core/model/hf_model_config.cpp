@@ -19,7 +19,7 @@ int64_t required_integer(const util::ConfigReader& config, const char* key, int6
 }
 
 void check_family(const nlohmann::json& json, const util::ConfigReader& config) {
-  const std::string type = json.value("model_type", "");
+  const std::string type = config.text("model_type", "");  // a non-string model_type is a ConfigError
   bool bert_architecture = false;
   if (json.contains("architectures") && json["architectures"].is_array())
     for (const auto& name : json["architectures"])

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <fstream>
 #include <map>
 
@@ -18,22 +19,37 @@ std::size_t dtype_width(const std::string& dtype) {
   return it == widths.end() ? 0 : it->second;
 }
 
+// A JSON array of whole, non-negative numbers: nlohmann's get<> would cast 1e30 or -1 to an integer
+// (undefined behaviour for the first), so each element is checked before it is read.
+std::vector<uint64_t> whole_numbers(const nlohmann::json& entry, const char* field, const std::string& where) {
+  if (!entry.contains(field)) throw SafetensorsError(where + "malformed entry (no " + field + ")");
+  const nlohmann::json& array = entry.at(field);
+  if (!array.is_array()) throw SafetensorsError(where + field + " must be an array of whole numbers");
+  std::vector<uint64_t> out;
+  for (const auto& value : array) {
+    if (value.is_number_unsigned())
+      out.push_back(value.get<uint64_t>());
+    else if (value.is_number_integer())
+      throw SafetensorsError(where + field + " holds the negative number " + value.dump());
+    else
+      throw SafetensorsError(where + field + " holds " + value.dump() + ", not a whole number");
+  }
+  return out;
+}
+
 SafetensorsEntry read_entry(const std::string& path, const std::string& name, const nlohmann::json& entry,
                             uint64_t data_size) {
   const std::string where = path + ": tensor '" + name + "': ";
   if (!entry.is_object()) throw SafetensorsError(where + "malformed entry (not a JSON object)");
   SafetensorsEntry out;
   out.name = name;
-  try {
-    out.dtype = entry.at("dtype").get<std::string>();
-    out.shape = entry.at("shape").get<std::vector<int64_t>>();
-    auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-    if (offsets.size() != 2) throw SafetensorsError(where + "data_offsets must hold two numbers");
-    out.begin = offsets[0];
-    out.end = offsets[1];
-  } catch (const nlohmann::json::exception& error) {
-    throw SafetensorsError(where + "malformed entry (" + error.what() + ")");
-  }
+  if (!entry.contains("dtype") || !entry.at("dtype").is_string())
+    throw SafetensorsError(where + "malformed entry (dtype must be a string)");
+  out.dtype = entry.at("dtype").get<std::string>();
+  const std::vector<uint64_t> offsets = whole_numbers(entry, "data_offsets", where);
+  if (offsets.size() != 2) throw SafetensorsError(where + "data_offsets must hold two numbers");
+  out.begin = offsets[0];
+  out.end = offsets[1];
   out.width = dtype_width(out.dtype);
   if (out.width == 0) throw SafetensorsError(where + "unsupported dtype " + out.dtype + " (F32, F16, BF16, integers)");
   if (out.begin > out.end || out.end > data_size)
@@ -41,9 +57,10 @@ SafetensorsEntry read_entry(const std::string& path, const std::string& name, co
   // Count with overflow checks: a huge shape must not wrap around to match the bytes it names.
   uint64_t count = 1, bytes = 0;
   bool overflow = false;
-  for (int64_t dim : out.shape) {
-    if (dim < 0) throw SafetensorsError(where + "negative dimension");
-    overflow = overflow || __builtin_mul_overflow(count, static_cast<uint64_t>(dim), &count);
+  for (uint64_t dim : whole_numbers(entry, "shape", where)) {
+    if (dim > static_cast<uint64_t>(INT64_MAX)) throw SafetensorsError(where + "shape holds a dimension beyond int64");
+    out.shape.push_back(static_cast<int64_t>(dim));
+    overflow = overflow || __builtin_mul_overflow(count, dim, &count);
   }
   overflow = overflow || __builtin_mul_overflow(count, static_cast<uint64_t>(out.width), &bytes);
   if (overflow) throw SafetensorsError(where + "shape holds more values than any file can");

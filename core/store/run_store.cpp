@@ -48,7 +48,13 @@ constexpr int kOpenBusyTimeoutMs = 3000;
 
 int read_user_version(sqlite3* db, const std::string& path) {
   Statement version(db, path, "PRAGMA user_version");
-  return version.step() ? static_cast<int>(version.int_at(0)) : 0;
+  const int64_t value = version.step() ? version.int_at(0) : 0;
+  // user_version is any 32-bit number another program may have set; a negative one would index
+  // the migration list from before its start.
+  if (value < 0)
+    throw StoreError(path + ": database schema version " + std::to_string(value) +
+                     " is not one multipos writes (not a multipos run store)");
+  return static_cast<int>(value);
 }
 
 void migrate(sqlite3* db, const std::string& path) {
