@@ -238,7 +238,41 @@ void stacked_bars(FigureCanvas& canvas, Rect panel, const std::string& title, co
          {{"true positives", parts[0]}, {"false positives", parts[1]}, {"negatives", parts[2]}});
 }
 
+// Stacked bars by relevance grade (highest grade at the bottom) per objective at one noise rate:
+// the positives' share of mass or of |dL/ds|; what is left above the bars went to negatives.
+void grade_bars(FigureCanvas& canvas, Rect panel, const std::string& title, const StudyResults& results,
+                const std::string& regime, double rate, bool gradient, const std::vector<double>& grades) {
+  canvas.text(panel.x0 + 4, panel.y0 + 16, title, kTitleSize, kInk);
+  Rect plot{panel.x0 + 52, panel.y0 + 30, panel.x1 - 12, panel.y1 - 44};
+  Axes axes(canvas, plot, 0, 1, 0, 1);
+  axes.draw_frame({}, "");
+  const auto& objectives = results.spec.objectives;
+  const float slot = (plot.x1 - plot.x0) / static_cast<float>(objectives.size());
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    const float left = plot.x0 + slot * (i + 0.2f), right = plot.x0 + slot * (i + 0.8f);
+    double base = 0;
+    for (size_t g = 0; g < grades.size(); ++g) {
+      SeedAggregate a = aggregate_grade_allocation(results, regime, rate, objectives[i], grades[g], gradient);
+      if (a.seeds == 0) continue;
+      canvas.fill_rect(left, axes.at(0, base + a.mean).y, right, axes.at(0, base).y, grade_color(g, grades.size()));
+      base += a.mean;
+    }
+    canvas.text((left + right) / 2, plot.y1 + 18, objective_label(objectives[i]), kLabelSize, kInk, Align::center);
+  }
+  std::vector<std::pair<std::string, Color>> entries;
+  for (size_t g = 0; g < grades.size(); ++g)
+    entries.emplace_back("grade " + format_grade(grades[g]), grade_color(g, grades.size()));
+  legend(canvas, plot.x0, panel.y1 - 8, entries);
+}
+
 }  // namespace
+
+Color grade_color(size_t rank, size_t grades) {
+  // Highest grade darkest: one blue hue from deep to pale, so the order reads without a legend.
+  const float t = grades > 1 ? static_cast<float>(rank) / static_cast<float>(grades - 1) : 0.0f;
+  auto mix = [t](float from, float to) { return static_cast<uint8_t>(from + (to - from) * t + 0.5f); };
+  return {mix(8, 158), mix(69, 202), mix(148, 225), 255};
+}
 
 Color objective_color(const std::string& objective) {
   static const std::map<std::string, Color> colors = {
@@ -271,7 +305,9 @@ FigureCanvas metric_figure(const StudyResults& results, const std::string& regim
 
 FigureCanvas allocation_figure(const StudyResults& results, const std::string& regime) {
   const int panel_width = 420, panel_height = 320;
-  FigureCanvas canvas(panel_width * 2, panel_height * 2 + 90);
+  const std::vector<double> grades = allocation_grades(results);  // a third row when there are several
+  const int rows = grades.empty() ? 2 : 3;
+  FigureCanvas canvas(panel_width * 2, panel_height * rows + 10 * (rows - 2) + 90);
   const auto rates = sorted_rates(results);
   const double noisiest = rates.back();
   canvas.text(12, 24, "Label regime " + regime + ": where probability mass and gradient go at the end of training (probe queries)",
@@ -287,6 +323,13 @@ FigureCanvas allocation_figure(const StudyResults& results, const std::string& r
                "Mass split at noise " + format_rate(noisiest), results, regime, noisiest, false);
   stacked_bars(canvas, {static_cast<float>(panel_width), second_row, 2.0f * panel_width, second_row + panel_height},
                "Gradient split at noise " + format_rate(noisiest), results, regime, noisiest, true);
+  if (!grades.empty()) {
+    const float third_row = second_row + panel_height + 10;
+    grade_bars(canvas, {0, third_row, static_cast<float>(panel_width), third_row + panel_height},
+               "Mass on positives by grade, noise " + format_rate(noisiest), results, regime, noisiest, false, grades);
+    grade_bars(canvas, {static_cast<float>(panel_width), third_row, 2.0f * panel_width, third_row + panel_height},
+               "Gradient share by grade, noise " + format_rate(noisiest), results, regime, noisiest, true, grades);
+  }
   legend_of(canvas, mass, 60, static_cast<float>(canvas.height() - 14));
   return canvas;
 }

@@ -3,6 +3,7 @@
 // lines), and where each objective puts probability mass and gradient at the end of training.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/study/figure_canvas.hpp"
@@ -14,10 +15,14 @@ namespace multipos::study {
 FigureCanvas metric_figure(const StudyResults& results, const std::string& regime);
 
 // For one regime: probability mass and gradient share on false positives against noise rate,
-// and the full split (true positives / false positives / negatives) at the highest noise rate.
+// and the full split (true positives / false positives / negatives) at the highest noise rate;
+// when the probe rows hold several relevance grades, a third row splits the positives' mass and
+// gradient share by grade (issue #24).
 FigureCanvas allocation_figure(const StudyResults& results, const std::string& regime);
 
 // The colour the report (and the studio) uses for an objective.
 Color objective_color(const std::string& objective);
+// The colour of the rank-th highest of `grades` relevance grades (darkest first).
+Color grade_color(size_t rank, size_t grades);
 
 }  // namespace multipos::study

@@ -118,19 +118,12 @@ void allocation_table(std::ostringstream& out, const StudyResults& results, cons
 // The allocation split by the positives' relevance grade (issue #24), when the probe rows hold
 // several grades: one column pair (mass, gradient) per grade, highest grade first; mean over seeds.
 void allocation_by_grade_table(std::ostringstream& out, const StudyResults& results, const std::string& regime) {
-  std::set<double, std::greater<double>> grades;
-  for (const auto& [key, run] : results.cells)
-    for (const auto& [grade, value] : run.allocation.grade_mass) grades.insert(grade);
+  const std::vector<double> grades = allocation_grades(results);
   if (grades.empty()) return;
-  auto label = [](double grade) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", grade);
-    return std::string(text);
-  };
   out << "**Allocation by grade** (the positives' share of mass and of |dL/ds| by relevance grade, highest first; "
          "probe queries, mean over seeds)\n\n| objective | noise";
-  for (double grade : grades) out << " | mass: grade " << label(grade);
-  for (double grade : grades) out << " | gradient: grade " << label(grade);
+  for (double grade : grades) out << " | mass: grade " << format_grade(grade);
+  for (double grade : grades) out << " | gradient: grade " << format_grade(grade);
   out << " |\n|---|---:";
   for (size_t i = 0; i < 2 * grades.size(); ++i) out << "|---:";
   out << "|\n";
@@ -139,17 +132,8 @@ void allocation_by_grade_table(std::ostringstream& out, const StudyResults& resu
       out << "| " << objective_label(objective) << " | " << format_rate(rate);
       for (const bool gradient : {false, true})
         for (double grade : grades) {
-          double sum = 0;
-          int seeds = 0;
-          for (uint64_t seed : results.spec.seeds) {
-            const RunResult* run = results.find({regime, rate, seed, objective});
-            if (!run || run->status != "finished" || !run->allocation.present) continue;
-            const auto& split = gradient ? run->allocation.grade_gradient : run->allocation.grade_mass;
-            const auto found = split.find(grade);
-            sum += found == split.end() ? 0.0 : found->second;
-            ++seeds;
-          }
-          out << " | " << (seeds ? fixed(sum / seeds) : "-");
+          const SeedAggregate a = aggregate_grade_allocation(results, regime, rate, objective, grade, gradient);
+          out << " | " << (a.seeds ? fixed(a.mean) : "-");
         }
       out << " |\n";
     }

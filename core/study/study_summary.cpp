@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "core/eval/significance.hpp"
 
@@ -172,6 +174,32 @@ SeedAggregate aggregate_allocation(const StudyResults& results, const std::strin
   for (uint64_t seed : results.spec.seeds) {
     const RunResult* run = results.find({regime, noise_rate, seed, objective});
     if (run && run->status == "finished" && run->allocation.present) values.push_back(field_of(run->allocation, field));
+  }
+  return aggregate_values(values);
+}
+
+std::string format_grade(double grade) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", grade);
+  return text;
+}
+
+std::vector<double> allocation_grades(const StudyResults& results) {
+  std::set<double, std::greater<double>> grades;
+  for (const auto& [key, run] : results.cells)
+    for (const auto& [grade, value] : run.allocation.grade_mass) grades.insert(grade);
+  return {grades.begin(), grades.end()};
+}
+
+SeedAggregate aggregate_grade_allocation(const StudyResults& results, const std::string& regime, double noise_rate,
+                                         const std::string& objective, double grade, bool gradient) {
+  std::vector<double> values;
+  for (uint64_t seed : results.spec.seeds) {
+    const RunResult* run = results.find({regime, noise_rate, seed, objective});
+    if (!run || run->status != "finished" || !run->allocation.present) continue;
+    const auto& split = gradient ? run->allocation.grade_gradient : run->allocation.grade_mass;
+    const auto found = split.find(grade);
+    values.push_back(found == split.end() ? 0.0 : found->second);
   }
   return aggregate_values(values);
 }

@@ -25,6 +25,15 @@ enum class AllocationField { false_mass, false_gradient, true_mass, true_gradien
 SeedAggregate aggregate_allocation(const StudyResults& results, const std::string& regime, double noise_rate,
                                    const std::string& objective, AllocationField field);
 
+// The relevance grades the finished runs' probe rows split allocation by (issue #24), highest
+// first; empty when the data has a single grade.
+std::vector<double> allocation_grades(const StudyResults& results);
+std::string format_grade(double grade);  // 3 -> "3", 0.5 -> "0.5"
+// The share of mass (or of |dL/ds|) on the positives of one grade, averaged over seeds like a metric
+// (a finished run whose probes hold no positive of that grade counts as 0).
+SeedAggregate aggregate_grade_allocation(const StudyResults& results, const std::string& regime, double noise_rate,
+                                         const std::string& objective, double grade, bool gradient);
+
 struct PairedComparison {
   bool valid = false;     // false when either side has no finished run or fewer than 2 queries
   double delta = 0;       // mean over queries of (objective - reference)

@@ -164,3 +164,45 @@ TEST(StudyResults, AllocationSplitsByGradeWhenThereAreSeveral) {
   const std::vector<multipos::store::ProbeRow> one_grade = {row("b", true, 1, 0.5, -0.5), row("b", false, 0, 0.5, 0.5)};
   EXPECT_TRUE(allocation_of(one_grade).grade_mass.empty());
 }
+
+// Issue #24: with several grades in the probe rows, the report's allocation table and figure gain a
+// by-grade block; each bar is the seed mean of the grade's share. Shares are planted per objective.
+TEST(StudyReport, AllocationFigureAndTableSplitByGradeWhenThereAreSeveral) {
+  PlantedStudy study;
+  StudyResults results = study.results();
+  const FigureCanvas plain = allocation_figure(results, "mixed");
+  const Color top = grade_color(0, 2), bottom = grade_color(1, 2);
+  auto count = [](const FigureCanvas& canvas, Color color) {
+    const auto& px = canvas.pixels();
+    size_t n = 0;
+    for (size_t i = 0; i + 2 < px.size(); i += 3) n += px[i] == color.r && px[i + 1] == color.g && px[i + 2] == color.b;
+    return n;
+  };
+  EXPECT_EQ(count(plain, top), 0u);
+  EXPECT_TRUE(allocation_grades(results).empty());
+
+  for (auto& [key, run] : results.cells) {
+    const bool lsepair = key.size() > 8 && key.compare(key.size() - 8, 8, "/lsepair") == 0;
+    run.allocation.grade_mass = {{2.0, lsepair ? 0.5 : 0.3}, {1.0, lsepair ? 0.2 : 0.4}};
+    run.allocation.grade_gradient = {{2.0, lsepair ? 0.6 : 0.2}, {1.0, 0.1}};
+  }
+  EXPECT_EQ(allocation_grades(results), (std::vector<double>{2.0, 1.0}));
+  const SeedAggregate high = aggregate_grade_allocation(results, "mixed", 0.4, "lsepair", 2.0, false);
+  EXPECT_EQ(high.seeds, 2);
+  EXPECT_NEAR(high.mean, 0.5, 1e-12);
+  EXPECT_NEAR(aggregate_grade_allocation(results, "mixed", 0.4, "jointlh", 2.0, true).mean, 0.2, 1e-12);
+  EXPECT_EQ(aggregate_grade_allocation(results, "mixed", 0.4, "jointlh", 3.0, true).mean, 0.0);  // absent grade
+
+  const FigureCanvas graded = allocation_figure(results, "mixed");
+  EXPECT_GT(graded.height(), plain.height());
+  EXPECT_GT(count(graded, top), 500u) << "no grade-2 bars";
+  EXPECT_GT(count(graded, bottom), 200u) << "no grade-1 bars";
+
+  const std::string report = write_study_report(results, study.dir.file("graded-report"), study.database);
+  std::ifstream in(report);
+  std::stringstream markdown;
+  markdown << in.rdbuf();
+  EXPECT_TRUE(contains(markdown.str(), "| mass: grade 2 | mass: grade 1 | gradient: grade 2 | gradient: grade 1 |"))
+      << markdown.str();
+  EXPECT_TRUE(contains(markdown.str(), "| LSEPair | 0.4 | 0.500 | 0.200 | 0.600 | 0.100 |")) << markdown.str();
+}

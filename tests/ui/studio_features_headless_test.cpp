@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/platform/null_platform.hpp"
+#include "core/objectives/positive_sampling.hpp"
 #include "tests/ui/ui_test_support.hpp"
 #include "ui/dataset_cache.hpp"
+#include "ui/launch_request.hpp"
 #include "ui/launch_data_form.hpp"
 #include "ui/run_control.hpp"
 #include "ui/studio.hpp"
@@ -176,6 +178,33 @@ TEST(StudioFeatures, DuplicateFillsTheFormAndTheDatasetFormChecksPathsAndRates) 
   change_dataset_kind(draft.dataset, "trec");
   EXPECT_EQ(check_dataset_spec(draft.dataset).size(), 4u);  // corpus, queries, qrels, noise rate
   EXPECT_FALSE(panel.launch());  // errors (and no factory): nothing launched
+}
+
+// Issue #24: the form's "Positives" field offers exactly the engine's schemes and refuses any other
+// value under its own field, naming the valid ones; "" keeps the preset's setting.
+TEST(StudioFeatures, LaunchFormChecksPositiveSamplingAgainstTheEnginesSchemes) {
+  LaunchRequest request;
+  request.preset_path = std::string(MULTIPOS_SOURCE_DIR) + "/assets/presets/demo.json";
+  request.objectives = {"lsepair"};
+  ASSERT_TRUE(check_launch_ranges(request).empty()) << check_launch_ranges(request).front().message;
+  ASSERT_EQ(multipos::objectives::positive_sampling_schemes(),
+            (std::vector<std::string>{"first", "rotate", "random", "graded_random"}));
+  for (const std::string& scheme : multipos::objectives::positive_sampling_schemes()) {
+    request.positive_sampling = scheme;
+    EXPECT_TRUE(check_launch_ranges(request).empty()) << scheme;
+  }
+  for (const std::string bad : {"sideways", "Rotate", "rotate "}) {
+    request.positive_sampling = bad;
+    const auto errors = check_launch_ranges(request);
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_EQ(errors[0].field, "positive_sampling");
+    EXPECT_NE(errors[0].message.find("first, rotate, random, graded_random"), std::string::npos) << errors[0].message;
+  }
+  request.positive_sampling.clear();
+  request.cache_chunk = -1;
+  const auto errors = check_launch_ranges(request);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "cache_chunk");
 }
 
 TEST(StudioFeatures, SettingsPersistBetweenSessions) {
