@@ -35,7 +35,7 @@ std::string file_name(const std::string& path) { return std::filesystem::path(pa
 
 LaunchPanel::LaunchPanel(std::string assets_dir, const RunFactory* factory)
     : assets_dir_(std::move(assets_dir)), factory_(factory), presets_(util::list_asset_files(assets_dir_, "presets")) {
-  draft_.objectives = {"infonce", "jointlh", "lsepair"};
+  draft_.objectives = default_launch_objectives();
   draft_.max_concurrent =
       runs::default_max_concurrent(std::thread::hardware_concurrency(), static_cast<int>(runs::host_gpus().size()));
   // quick.json trains in seconds: the friendliest first choice when it is there.

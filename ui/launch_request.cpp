@@ -5,7 +5,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/objectives/config.hpp"
 #include "core/objectives/positive_sampling.hpp"
+#include "core/objectives/registry.hpp"
 #include "ui/launch_data_form.hpp"
 
 namespace multipos::ui {
@@ -22,9 +24,12 @@ bool is_device(const std::string& device) {
 
 }  // namespace
 
-const std::vector<std::string>& launchable_objectives() {
-  static const std::vector<std::string> names = {"infonce",   "rand1lh",     "jointlh",    "summarglh",
-                                                 "lsepair",   "listwise_w2", "listwise_kl"};
+std::vector<std::string> launchable_objectives() { return objectives::objective_names(); }
+
+std::vector<std::string> default_launch_objectives() {
+  std::vector<std::string> names;
+  for (const auto& traits : objectives::objective_registry())
+    if (traits.launch_default) names.push_back(traits.name);
   return names;
 }
 

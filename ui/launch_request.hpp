@@ -17,8 +17,10 @@
 
 namespace multipos::ui {
 
-// Objectives offered by the panel, in the order the paper introduces them.
-const std::vector<std::string>& launchable_objectives();
+// Objectives offered by the panel: the engine's registry (core/objectives/registry.hpp), in the
+// order the paper introduces them; and those ticked when the panel opens.
+std::vector<std::string> launchable_objectives();
+std::vector<std::string> default_launch_objectives();
 
 struct LaunchRequest {
   std::string preset_path;               // a JSON preset (assets/presets/*.json)

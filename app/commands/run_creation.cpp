@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/objectives/registry.hpp"
 #include "core/train/baseline.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_override.hpp"
@@ -54,7 +55,7 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
   } else if (config.contains("objective")) {
     names = {""};  // keep the config's own objective object
   } else {
-    names = {"infonce"};
+    names = {objectives::default_objective()};
   }
   if (names.empty()) throw UsageError("--objective names no objective");
 

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "core/objectives/registry.hpp"
+
 namespace multipos::objectives {
 namespace {
 
@@ -228,11 +230,12 @@ std::vector<size_t> BatchBuilder::select_positives(const QueryCandidates& query,
   const std::vector<size_t> candidates = positive_sample_indices(
       options_.positive_sampling, query.query_id, grades, options_.max_positives, options_.seed, epoch);
   truncated = candidates.size() < all.size();
-  if (config_.name == "infonce") {  // its one positive: the highest ranked of the sampled set
+  const PositiveUse use = objective_traits(config_.name).positives;
+  if (use == PositiveUse::first_ranked) {  // its one positive: the highest ranked of the sampled set
     truncated = false;
     return {candidates.front()};
   }
-  if (config_.name != "rand1lh") return candidates;
+  if (use != PositiveUse::drawn_one) return candidates;
   const auto count = static_cast<int64_t>(candidates.size());
   const int64_t index = config_.rand1_draw == "iid"
                             ? draw_index(rng, count)

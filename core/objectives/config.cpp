@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/objectives/registry.hpp"
+
 namespace multipos::objectives {
 namespace {
 
@@ -37,13 +39,19 @@ void require_one_of(const std::string& where, const std::string& field, const st
     fail(where, field, "unknown value '" + value + "' (valid: " + join(valid) + ")");
 }
 
-// Options that only one objective reads are rejected elsewhere, so a preset cannot silently
+// Options that only some objectives read are rejected elsewhere, so a preset cannot silently
 // carry a setting that has no effect.
-void require_default_unless(const std::string& where, const std::string& field,
-                            const std::string& value, const std::string& default_value,
-                            const std::string& objective, const std::string& name) {
-  if (name != objective && value != default_value)
-    fail(where, field, "applies only to " + objective + " (objective is '" + name + "')");
+void require_default_unless_read(const std::string& where, const std::string& field, bool is_default,
+                                 const ObjectiveTraits& traits) {
+  const auto& options = traits.options;
+  if (is_default || std::find(options.begin(), options.end(), field) != options.end()) return;
+  if (traits.batch_level && field == "normalize_by_m")
+    fail(where, field, "has no meaning for the batch-level " + traits.name);
+  std::vector<std::string> readers;
+  for (const auto& other : objective_registry())
+    if (std::find(other.options.begin(), other.options.end(), field) != other.options.end())
+      readers.push_back(other.name);
+  fail(where, field, "applies only to " + join(readers) + " (objective is '" + traits.name + "')");
 }
 
 template <typename T>
@@ -58,22 +66,25 @@ T read_field(const nlohmann::json& json, const std::string& key, const std::stri
 
 }  // namespace
 
-const std::vector<std::string>& objective_names() {
-  static const std::vector<std::string> names = {
-      "infonce", "rand1lh", "jointlh", "summarglh", "lsepair", "listwise_w2", "listwise_kl"};
+std::vector<std::string> objective_names() {
+  std::vector<std::string> names;
+  for (const auto& traits : objective_registry()) names.push_back(traits.name);
   return names;
 }
 
 bool uses_single_positive(const std::string& name) {
-  return name == "infonce" || name == "rand1lh";
+  const ObjectiveTraits* traits = find_objective(name);
+  return traits != nullptr && traits->positives != PositiveUse::all;
 }
 
 bool is_graded_objective(const std::string& name) {
-  return name == "listwise_w2" || name == "listwise_kl";
+  const ObjectiveTraits* traits = find_objective(name);
+  return traits != nullptr && traits->graded;
 }
 
 bool has_closed_form_gradient(const std::string& name) {
-  return contains(objective_names(), name) && !is_graded_objective(name);
+  const ObjectiveTraits* traits = find_objective(name);
+  return traits != nullptr && traits->closed_form_gradient;
 }
 
 void validate_objective_config(const ObjectiveConfig& config, const std::string& where) {
@@ -85,14 +96,11 @@ void validate_objective_config(const ObjectiveConfig& config, const std::string&
   if (!(config.temperature > 0.0) || !std::isfinite(config.temperature))
     fail(where, "temperature (tau)",
          "must be a finite number > 0, got " + std::to_string(config.temperature));
-  require_default_unless(where, "positive_selector", config.positive_selector, "all", "lsepair",
-                         config.name);
-  require_default_unless(where, "negative_selector", config.negative_selector, "all", "lsepair",
-                         config.name);
-  require_default_unless(where, "rand1_draw", config.rand1_draw, "rotation", "rand1lh",
-                         config.name);
-  if (config.normalize_by_m && config.name == "listwise_w2")
-    fail(where, "normalize_by_m", "has no meaning for the batch-level listwise_w2");
+  const ObjectiveTraits& traits = objective_traits(config.name);
+  require_default_unless_read(where, "positive_selector", config.positive_selector == "all", traits);
+  require_default_unless_read(where, "negative_selector", config.negative_selector == "all", traits);
+  require_default_unless_read(where, "rand1_draw", config.rand1_draw == "rotation", traits);
+  require_default_unless_read(where, "normalize_by_m", !config.normalize_by_m, traits);
 }
 
 ObjectiveConfig objective_config_from_json(const nlohmann::json& json, const std::string& where) {

@@ -10,7 +10,7 @@
 namespace multipos::objectives {
 
 struct ObjectiveConfig {
-  std::string name;                       // one of objective_names()
+  std::string name;                       // a registered objective (objective_names())
   bool normalize_by_m = false;            // divide each query's loss by its number of positives
   std::string positive_selector = "all";  // lsepair only: all | min | max
   std::string negative_selector = "all";  // lsepair only: all | max
@@ -19,8 +19,9 @@ struct ObjectiveConfig {
   std::string similarity = "dot";         // dot | cosine
 };
 
-// The objectives of the specification, in the order the studio lists them.
-const std::vector<std::string>& objective_names();
+// The registered objectives' names (core/objectives/registry.hpp), in the order the studio lists
+// them. The three predicates below read the registry's traits; false for an unknown name.
+std::vector<std::string> objective_names();
 
 // True for the objectives whose batch holds a single positive per query (infonce, rand1lh).
 bool uses_single_positive(const std::string& name);

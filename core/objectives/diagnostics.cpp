@@ -11,6 +11,7 @@
 
 #include "core/objectives/gradients.hpp"
 #include "core/objectives/masked_math.hpp"
+#include "core/objectives/registry.hpp"
 
 namespace multipos::objectives {
 
@@ -189,7 +190,8 @@ void DiagnosticAccumulator::closed_form_row(const T* scores, const ScoreLayout& 
   const double negative_mass = std::exp(figures.lse_negative - figures.log_normaliser);
   figures.gradient.clear();
   figures.own_negative_abs = 0;
-  if (config_.name == "lsepair") {
+  const LossForm form = objective_traits(config_.name).form;
+  if (form == LossForm::lse_pair) {
     const auto& logits = figures.logits;
     double positive_term;
     std::vector<double> push;  // u
@@ -219,8 +221,8 @@ void DiagnosticAccumulator::closed_form_row(const T* scores, const ScoreLayout& 
     figures.negative_abs = figures.has_negative ? sigma : 0.0;
     return;
   }
-  // infonce / rand1lh / jointlh: m p - 1[P]; summarglh: p - w. Both give c * p_n on N.
-  const bool summarglh = config_.name == "summarglh";
+  // likelihood (infonce / rand1lh / jointlh): m p - 1[P]; marginal (summarglh): p - w. Both give c * p_n on N.
+  const bool summarglh = form == LossForm::marginal_likelihood;
   const double scale = summarglh ? 1.0 : static_cast<double>(figures.logits.size());
   for (size_t i = 0; i < figures.mass.size(); ++i)
     figures.gradient.push_back(summarglh ? figures.mass[i] - figures.share[i]
@@ -429,7 +431,8 @@ void DiagnosticAccumulator::add_checked(const at::Tensor& similarities, const at
   const auto scores = similarities.detach().contiguous();
   const auto gradients =
       gradient.defined() ? gradient.detach().to(scores.scalar_type()).contiguous() : at::Tensor();
-  const bool need_ties = config_.name == "lsepair" && config_.negative_selector == "max";
+  const bool need_ties =
+      objective_traits(config_.name).form == LossForm::lse_pair && config_.negative_selector == "max";
   auto contexts = row_contexts(scores, masks, config_.temperature, need_ties, normalisers);
   if (gradients.defined()) {
     const auto totals = to_doubles(gradients.abs().sum(1));

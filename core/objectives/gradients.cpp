@@ -9,6 +9,7 @@
 
 #include "core/objectives/loss.hpp"
 #include "core/objectives/masked_math.hpp"
+#include "core/objectives/registry.hpp"
 
 namespace multipos::objectives {
 namespace {
@@ -45,13 +46,13 @@ at::Tensor lsepair_gradient(const at::Tensor& x, const ScoreMasks& masks,
 
 at::Tensor row_gradient(const at::Tensor& x, const ScoreMasks& masks,
                         const ObjectiveConfig& config) {
-  const auto& name = config.name;
+  const LossForm form = objective_traits(config.name).form;
   const auto positive = masks.positive.to(x.scalar_type());
-  if (name == "infonce" || name == "rand1lh" || name == "jointlh")
-    return masks.positive_count.unsqueeze(1) * x.softmax(1) - positive;              // m p - 1[P]
-  if (name == "summarglh") return x.softmax(1) - masked_softmax(x, masks.positive);  // p - w
-  if (name == "lsepair") return lsepair_gradient(x, masks, config);
-  throw std::invalid_argument("objectives: no closed-form gradient for '" + name +
+  if (form == LossForm::likelihood)
+    return masks.positive_count.unsqueeze(1) * x.softmax(1) - positive;  // m p - 1[P]
+  if (form == LossForm::marginal_likelihood) return x.softmax(1) - masked_softmax(x, masks.positive);  // p - w
+  if (form == LossForm::lse_pair) return lsepair_gradient(x, masks, config);
+  throw std::invalid_argument("objectives: no closed-form gradient for '" + config.name +
                               "'; use autograd_gradient");
 }
 

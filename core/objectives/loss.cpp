@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/objectives/masked_math.hpp"
+#include "core/objectives/registry.hpp"
 
 namespace multipos::objectives {
 namespace {
@@ -52,18 +53,17 @@ at::Tensor listwise_kl_rows(const at::Tensor& x, const ScoreMasks& masks) {
 
 at::Tensor raw_rows(const at::Tensor& x, const ScoreMasks& masks, const ObjectiveConfig& config,
                     RowNormalisers* normalisers) {
-  const auto& name = config.name;
-  const bool likelihood = name == "infonce" || name == "rand1lh" || name == "jointlh";
-  if (likelihood || name == "summarglh") {
+  const LossForm form = objective_traits(config.name).form;
+  if (form == LossForm::likelihood || form == LossForm::marginal_likelihood) {
     const auto log_normaliser = x.logsumexp(1);
     if (normalisers != nullptr) normalisers->all = log_normaliser.detach();
     // -sum_P log p_i = m LSE_A(s) - sum_P s_i; with one positive this is -log p_+.
-    if (likelihood) return masks.positive_count * log_normaliser - sum_over(x, masks.positive);
+    if (form == LossForm::likelihood) return masks.positive_count * log_normaliser - sum_over(x, masks.positive);
     return log_normaliser - masked_logsumexp(x, masks.positive);
   }
-  if (name == "lsepair") return lsepair_rows(x, masks, config, normalisers);
-  if (name == "listwise_kl") return listwise_kl_rows(x, masks);
-  throw std::invalid_argument("objectives: per_query_loss has no per-row form for '" + name + "'");
+  if (form == LossForm::lse_pair) return lsepair_rows(x, masks, config, normalisers);
+  if (form == LossForm::listwise_kl) return listwise_kl_rows(x, masks);
+  throw std::invalid_argument("objectives: per_query_loss has no per-row form for '" + config.name + "'");
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ at::Tensor per_query_loss(const at::Tensor& similarities, const ScoreMasks& mask
 
 at::Tensor objective_loss(const at::Tensor& similarities, const ScoreMasks& masks,
                           const ObjectiveConfig& config, RowNormalisers* normalisers) {
-  if (config.name == "listwise_w2") return listwise_w2_loss(similarities, masks, config);
+  if (objective_traits(config.name).form == LossForm::listwise_w2) return listwise_w2_loss(similarities, masks, config);
   const auto rows = per_query_loss(similarities, masks, config, normalisers);
   const double used = detail::used_row_count(masks.used_rows);
   return rows.sum() / (used > 0 ? used : 1.0);

@@ -8,6 +8,7 @@
 
 #include "core/objectives/gradients.hpp"
 #include "core/objectives/masked_math.hpp"
+#include "core/objectives/registry.hpp"
 
 namespace multipos::objectives {
 namespace {
@@ -40,7 +41,8 @@ at::Tensor probe_gradient(const at::Tensor& similarities, const ScoreMasks& mask
   const at::NoGradGuard no_grad;
   const auto x = similarities.detach() / config.temperature;
   const std::vector<int64_t> draws =
-      config.name == "infonce" ? std::vector<int64_t>{positives.front()} : positives;
+      objective_traits(config.name).positives == PositiveUse::first_ranked ? std::vector<int64_t>{positives.front()}
+                                                                            : positives;
   return expected_single_positive_gradient(x, masks, draws) / config.temperature;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "core/objectives/registry.hpp"
 #include "core/study/study_summary.hpp"
 
 namespace multipos::study {
@@ -153,10 +154,10 @@ std::vector<Series> metric_series(const StudyResults& results, const std::string
     all.push_back(std::move(series));
   }
   if (auto bm25 = results.bm25.mean.find(metric); bm25 != results.bm25.mean.end())
-    all.push_back(flat_series("BM25", objective_color("bm25"), bm25->second, bm25->second, bm25->second, rates.size(), 7));
+    all.push_back(flat_series("BM25", objective_color(kBm25Baseline), bm25->second, bm25->second, bm25->second, rates.size(), 7));
   SeedAggregate untrained = aggregate_untrained(results, metric);
   if (untrained.seeds > 0)
-    all.push_back(flat_series("untrained", objective_color("untrained"), untrained.min, untrained.mean, untrained.max,
+    all.push_back(flat_series("untrained", objective_color(kUntrainedBaseline), untrained.min, untrained.mean, untrained.max,
                               rates.size(), 3));
   return all;
 }
@@ -275,12 +276,10 @@ Color grade_color(size_t rank, size_t grades) {
 }
 
 Color objective_color(const std::string& objective) {
-  static const std::map<std::string, Color> colors = {
-      {"infonce", {120, 120, 130, 255}},  {"rand1lh", {31, 119, 180, 255}}, {"jointlh", {214, 39, 40, 255}},
-      {"summarglh", {255, 127, 14, 255}}, {"lsepair", {44, 160, 44, 255}},  {"bm25", {60, 60, 60, 255}},
-      {"untrained", {150, 110, 190, 255}}};
-  auto it = colors.find(objective);
-  if (it != colors.end()) return it->second;
+  if (const auto* traits = objectives::find_objective(objective)) return {traits->color.r, traits->color.g, traits->color.b, 255};
+  // The baselines a study reports beside the objectives.
+  if (objective == kBm25Baseline) return {60, 60, 60, 255};
+  if (objective == kUntrainedBaseline) return {150, 110, 190, 255};
   const uint32_t hash = static_cast<uint32_t>(std::hash<std::string>{}(objective));
   return {static_cast<uint8_t>(60 + hash % 150), static_cast<uint8_t>(60 + (hash >> 8) % 150),
           static_cast<uint8_t>(60 + (hash >> 16) % 150), 255};

@@ -1,5 +1,6 @@
 #include "core/study/study_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/objectives/registry.hpp"
 #include "core/study/study_figures.hpp"
 #include "core/study/study_summary.hpp"
 
@@ -72,10 +74,13 @@ void significance_table(std::ostringstream& out, const StudyResults& results, co
   out << "**Paired significance, nDCG@10** (difference of means; per-query values averaged over seeds; two-sided "
          "paired t-test p, randomization-test p in brackets; * when both < 0.05)\n\n"
       << header_row("objective", rates, "against");
-  for (const std::string reference : {"rand1lh", "infonce"}) {
-    bool present = false;
-    for (const auto& objective : results.spec.objectives) present = present || objective == reference;
-    if (!present) continue;
+  // The references are the study's objectives the registry marks as such (Rand1LH, then InfoNCE).
+  std::vector<std::pair<int, std::string>> references;
+  for (const auto& objective : results.spec.objectives)
+    if (const auto* traits = objectives::find_objective(objective); traits && traits->reference_rank > 0)
+      references.emplace_back(traits->reference_rank, objective);
+  std::sort(references.begin(), references.end());
+  for (const auto& [rank, reference] : references) {
     for (const auto& objective : results.spec.objectives) {
       if (objective == reference) continue;
       out << "| " << objective_label(objective) << " | " << objective_label(reference);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/eval/significance.hpp"
+#include "core/objectives/registry.hpp"
 
 namespace multipos::study {
 
@@ -139,12 +140,9 @@ void summarize_regime(const StudyResults& results, const std::string& regime, St
 }  // namespace
 
 std::string objective_label(const std::string& objective) {
-  static const std::map<std::string, std::string> labels = {{"infonce", "InfoNCE"},     {"rand1lh", "Rand1LH"},
-                                                            {"jointlh", "JointLH"},     {"summarglh", "SumMargLH"},
-                                                            {"lsepair", "LSEPair"},     {"bm25", "BM25"},
-                                                            {"untrained", "untrained"}};
-  auto it = labels.find(objective);
-  return it == labels.end() ? objective : it->second;
+  if (const auto* traits = objectives::find_objective(objective)) return traits->label;
+  if (objective == kBm25Baseline) return "BM25";  // the baselines a study reports beside the objectives
+  return objective;  // "untrained"
 }
 
 SeedAggregate aggregate_metric(const StudyResults& results, const std::string& regime, double noise_rate,
@@ -209,7 +207,7 @@ PairedComparison compare_in_cell(const StudyResults& results, const std::string&
   std::vector<const RunResult*> left, right;
   for (uint64_t seed : results.spec.seeds) {
     const RunResult* a = results.find({regime, noise_rate, seed, objective});
-    const RunResult* b = reference == "bm25" ? &results.bm25 : results.find({regime, noise_rate, seed, reference});
+    const RunResult* b = reference == kBm25Baseline ? &results.bm25 : results.find({regime, noise_rate, seed, reference});
     if (a && b && a->scored() && b->scored()) {
       left.push_back(a);
       right.push_back(b);

@@ -11,6 +11,10 @@
 
 namespace multipos::study {
 
+// The baselines a study reports beside the objectives, by the names its figures and tables use.
+inline const char* const kBm25Baseline = "bm25";
+inline const char* const kUntrainedBaseline = "untrained";
+
 struct SeedAggregate {
   double mean = 0, min = 0, max = 0;
   int seeds = 0;  // finished runs that contributed

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/objectives/positive_sampling.hpp"
+#include "core/objectives/registry.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::train {
@@ -13,7 +14,8 @@ using util::ConfigReader;
 namespace {
 
 objectives::ObjectiveConfig read_objective(const nlohmann::json& json, const std::string& source) {
-  if (!json.contains("objective")) return objectives::objective_config_from_json({{"name", "infonce"}}, source);
+  if (!json.contains("objective"))
+    return objectives::objective_config_from_json({{"name", objectives::default_objective()}}, source);
   const auto& node = json.at("objective");
   nlohmann::json object = node.is_string() ? nlohmann::json{{"name", node}} : node;
   try {

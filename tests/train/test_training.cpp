@@ -132,8 +132,9 @@ TEST(Evaluation, EncodingProgressKeepsTheRunsHeartbeat) {
   const auto created = std::chrono::steady_clock::now();
   auto progress = multipos::train::with_heartbeats([&](size_t, size_t) { ++inner_calls; }, store, id, 1.0);
   progress(0, 1000);
-  if (std::chrono::steady_clock::now() - created < std::chrono::milliseconds(900))
+  if (std::chrono::steady_clock::now() - created < std::chrono::milliseconds(900)) {
     EXPECT_EQ(store.find_run(id)->heartbeat_at, started) << "no beat before the period has passed";
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   progress(512, 1000);
   EXPECT_GT(store.find_run(id)->heartbeat_at, started);
