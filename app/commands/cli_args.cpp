@@ -21,6 +21,12 @@ CliArgs::CliArgs(const std::vector<std::string>& args, const std::set<std::strin
       name = name.substr(0, eq);
       inline_value = true;
     }
+    // --objective and --objectives name the same thing on every command (train, launch, study...):
+    // either spelling reaches the one the command declares.
+    if (!switches.count(name) && !valued.count(name)) {
+      const std::string alias = name == "objective" ? "objectives" : name == "objectives" ? "objective" : "";
+      if (!alias.empty() && valued.count(alias)) name = alias;
+    }
     if (switches.count(name)) {
       if (inline_value) throw UsageError("option --" + name + " takes no value");
       switches_.insert(name);

@@ -19,6 +19,8 @@ class UsageError : public std::runtime_error {
 class CliArgs {
  public:
   // `valued` lists options that take a value, `switches` those that don't; anything else is an error.
+  // --objective and --objectives are one option: either spelling is stored under the one `valued`
+  // declares.
   CliArgs(const std::vector<std::string>& args, const std::set<std::string>& valued,
           const std::set<std::string>& switches);
 

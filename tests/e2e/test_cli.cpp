@@ -57,7 +57,7 @@ TEST(Cli, OneRunPerObjectiveInASharedGroup) {
   TempDir dir;
   std::string db = dir.file("runs.sqlite");
   Result train = run("train --config \"" + kQuickPreset + "\" --db \"" + db +
-                     "\" --objective infonce,jointlh,summarglh --steps 5 --quiet");
+                     "\" --objectives infonce,jointlh,summarglh --steps 5 --quiet");  // plural: same option
   ASSERT_EQ(train.status, 0) << train.output;
   RunStore store(db, RunStore::Mode::read_only);
   auto runs = store.list_runs();

@@ -96,6 +96,11 @@ TEST(StudyCommand, BadOptionsAreRefusedBeforeAnythingIsCreated) {
   Result objective = run("study --db \"" + db + "\" --objectives lsepair,nosuch --seeds 1");
   EXPECT_NE(objective.status, 0);
   EXPECT_TRUE(contains(objective.output, "nosuch")) << objective.output;
+  // --objective is the same option as --objectives (as on train and launch).
+  Result singular = run("study --db \"" + db + "\" --objective lsepair,nosuch --seeds 1");
+  EXPECT_NE(singular.status, 0);
+  EXPECT_TRUE(contains(singular.output, "nosuch")) << singular.output;
+  EXPECT_FALSE(contains(singular.output, "unknown option")) << singular.output;
   Result preset = run("study --db \"" + db + "\" --preset nosuch");
   EXPECT_NE(preset.status, 0);
   EXPECT_TRUE(contains(preset.output, "no study preset 'nosuch'")) << preset.output;
