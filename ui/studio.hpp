@@ -13,11 +13,10 @@
 #include "ui/compare_panel.hpp"
 #include "ui/dataset_cache.hpp"
 #include "ui/dataset_panel.hpp"
-#include "ui/gradient_view_panel.hpp"
+#include "ui/allocation_panel.hpp"
 #include "ui/launch_panel.hpp"
 #include "ui/log_panel.hpp"
 #include "ui/loss_chart_panel.hpp"
-#include "ui/mass_view_panel.hpp"
 #include "ui/query_inspector_panel.hpp"
 #include "ui/run_selection.hpp"
 #include "ui/run_view_model.hpp"
@@ -73,8 +72,8 @@ class Studio {
   const StoreHealth& health() const { return health_; }
   RunsTablePanel& runs_table() { return runs_table_; }
   LossChartPanel& chart() { return chart_; }
-  MassViewPanel& mass_view() { return mass_view_; }
-  GradientViewPanel& gradient_view() { return gradient_view_; }
+  AllocationPanel& mass_view() { return mass_view_; }
+  AllocationPanel& gradient_view() { return gradient_view_; }
   QueryInspectorPanel& inspector() { return inspector_; }
   ComparePanel& compare() { return compare_; }
   LaunchPanel& launch_panel() { return launch_panel_; }
@@ -125,8 +124,8 @@ class Studio {
   bool selected_initially_ = false;
   RunsTablePanel runs_table_;
   LossChartPanel chart_;
-  MassViewPanel mass_view_;
-  GradientViewPanel gradient_view_;
+  AllocationPanel mass_view_{AllocationKind::probability_mass};
+  AllocationPanel gradient_view_{AllocationKind::gradient};
   DatasetCache datasets_;          // owns a worker thread loading runs' datasets (before its users)
   QueryInspectorPanel inspector_;  // owns a worker thread reading probe rows
   DatasetPanel dataset_panel_;
