@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ui/compare_model.hpp"
-#include "ui/run_view_model.hpp"
+#include "ui/models/compare_model.hpp"
+#include "ui/models/run_view_model.hpp"
 
 namespace multipos::ui {
 

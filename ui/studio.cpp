@@ -13,7 +13,7 @@
 #include "core/runs/process.hpp"
 #include "core/util/assets.hpp"
 #include "ui/splitter.hpp"
-#include "ui/status_bar.hpp"
+#include "ui/panels/status_bar.hpp"
 
 namespace multipos::ui {
 

@@ -10,23 +10,23 @@
 #include <utility>
 #include <vector>
 
-#include "ui/compare_panel.hpp"
-#include "ui/dataset_cache.hpp"
-#include "ui/dataset_panel.hpp"
-#include "ui/allocation_panel.hpp"
-#include "ui/launch_panel.hpp"
-#include "ui/log_panel.hpp"
-#include "ui/loss_chart_panel.hpp"
-#include "ui/query_inspector_panel.hpp"
-#include "ui/run_selection.hpp"
-#include "ui/run_view_model.hpp"
-#include "ui/run_control.hpp"
-#include "ui/run_dialogs.hpp"
-#include "ui/runs_table_panel.hpp"
-#include "ui/study_panel.hpp"
-#include "ui/store_poller.hpp"
+#include "ui/panels/compare_panel.hpp"
+#include "ui/background/dataset_cache.hpp"
+#include "ui/panels/dataset_panel.hpp"
+#include "ui/panels/allocation_panel.hpp"
+#include "ui/panels/launch_panel.hpp"
+#include "ui/panels/log_panel.hpp"
+#include "ui/panels/curves_panel.hpp"
+#include "ui/panels/query_inspector_panel.hpp"
+#include "ui/models/run_selection.hpp"
+#include "ui/models/run_view_model.hpp"
+#include "ui/background/run_control.hpp"
+#include "ui/panels/run_dialogs.hpp"
+#include "ui/panels/runs_table_panel.hpp"
+#include "ui/panels/study_panel.hpp"
+#include "ui/background/store_poller.hpp"
 #include "ui/studio_log.hpp"
-#include "ui/studio_settings.hpp"
+#include "ui/models/studio_settings.hpp"
 
 namespace multipos::ui {
 
@@ -71,7 +71,7 @@ class Studio {
   const StudioLog& log() const { return log_; }
   const StoreHealth& health() const { return health_; }
   RunsTablePanel& runs_table() { return runs_table_; }
-  LossChartPanel& chart() { return chart_; }
+  CurvesPanel& chart() { return chart_; }
   AllocationPanel& mass_view() { return mass_view_; }
   AllocationPanel& gradient_view() { return gradient_view_; }
   QueryInspectorPanel& inspector() { return inspector_; }
@@ -123,7 +123,7 @@ class Studio {
   double last_poll_ = 0;
   bool selected_initially_ = false;
   RunsTablePanel runs_table_;
-  LossChartPanel chart_;
+  CurvesPanel chart_;
   AllocationPanel mass_view_{AllocationKind::probability_mass};
   AllocationPanel gradient_view_{AllocationKind::gradient};
   DatasetCache datasets_;          // owns a worker thread loading runs' datasets (before its users)

@@ -13,8 +13,8 @@
 #include "core/eval/significance.hpp"
 #include "tests/ui/compare_store_support.hpp"
 #include "tests/ui/ui_test_support.hpp"
-#include "ui/compare_cache.hpp"
-#include "ui/compare_model.hpp"
+#include "ui/background/compare_cache.hpp"
+#include "ui/models/compare_model.hpp"
 #include "ui/export_files.hpp"
 #include "ui/plot/plot_math.hpp"
 

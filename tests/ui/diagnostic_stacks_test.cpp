@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "tests/ui/diagnostic_store_support.hpp"
-#include "ui/diagnostic_stacks.hpp"
+#include "ui/models/diagnostic_stacks.hpp"
 #include "ui/plot/column_average.hpp"
-#include "ui/series_descriptions.hpp"
+#include "ui/models/series_descriptions.hpp"
 
 using multipos::ui::BandKind;
 using multipos::ui::DiagnosticSource;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/store/run_store.hpp"
-#include "ui/run_view_model.hpp"
+#include "ui/models/run_view_model.hpp"
 
 namespace multipos::ui::testing {
 

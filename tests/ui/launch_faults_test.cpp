@@ -17,7 +17,7 @@
 #include "core/runs/process.hpp"
 #include "tests/runs/soak_support.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "ui/run_control.hpp"
+#include "ui/background/run_control.hpp"
 
 using multipos::store::RunStore;
 using multipos::testing::contains;

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/objectives/registry.hpp"
-#include "ui/launch_panel.hpp"
-#include "ui/launch_request.hpp"
+#include "ui/panels/launch_panel.hpp"
+#include "ui/models/launch_request.hpp"
 
 using namespace multipos;
 

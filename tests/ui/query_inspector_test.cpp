@@ -4,8 +4,8 @@
 
 #include "tests/ui/diagnostic_store_support.hpp"
 #include "tests/ui/ui_test_support.hpp"
-#include "ui/probe_cache.hpp"
-#include "ui/query_inspector_model.hpp"
+#include "ui/background/probe_cache.hpp"
+#include "ui/models/query_inspector_model.hpp"
 
 namespace store = multipos::store;
 using multipos::ui::natural_less;

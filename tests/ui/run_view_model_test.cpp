@@ -1,8 +1,8 @@
 // Merging incremental store rows into per-run series, series listing, selection, filter and sort.
 #include <gtest/gtest.h>
 
-#include "ui/run_selection.hpp"
-#include "ui/run_view_model.hpp"
+#include "ui/models/run_selection.hpp"
+#include "ui/models/run_view_model.hpp"
 
 namespace store = multipos::store;
 using multipos::ui::RunColumn;

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "ui/curve_model.hpp"
-#include "ui/run_table_model.hpp"
+#include "ui/models/curve_model.hpp"
+#include "ui/models/run_table_model.hpp"
 
 using namespace multipos::ui;
 using multipos::store::RunRecord;

@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 
 #include "tests/ui/ui_test_support.hpp"
-#include "ui/run_view_model.hpp"
-#include "ui/store_poller.hpp"
+#include "ui/models/run_view_model.hpp"
+#include "ui/background/store_poller.hpp"
 
 using multipos::ui::RunViewModel;
 using multipos::ui::StoreHealth;

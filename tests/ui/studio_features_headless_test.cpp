@@ -13,10 +13,10 @@
 #include "app/platform/null_platform.hpp"
 #include "core/objectives/positive_sampling.hpp"
 #include "tests/ui/ui_test_support.hpp"
-#include "ui/dataset_cache.hpp"
-#include "ui/launch_request.hpp"
-#include "ui/launch_data_form.hpp"
-#include "ui/run_control.hpp"
+#include "ui/background/dataset_cache.hpp"
+#include "ui/models/launch_request.hpp"
+#include "ui/panels/launch_data_form.hpp"
+#include "ui/background/run_control.hpp"
 #include "ui/studio.hpp"
 
 using multipos::app::NullPlatform;

@@ -10,8 +10,8 @@
 
 #include "app/platform/null_platform.hpp"
 #include "tests/support/planted_study.hpp"
-#include "ui/study_panel.hpp"
-#include "ui/study_view_model.hpp"
+#include "ui/panels/study_panel.hpp"
+#include "ui/models/study_view_model.hpp"
 
 using multipos::testing::PlantedStudy;
 using multipos::ui::build_study_view;

@@ -1,0 +1,81 @@
+// Background work of the compare tab: a worker thread with its own read-only RunStore reads each
+// run's evaluation rows, keeps them per run until the run's status or step moves, and builds the
+// compare table and config diff (the randomization tests cost up to a few hundred milliseconds on
+// large splits, so they never run on the UI thread). Requests go in as a value; only the newest
+// waiting request is worked on; results come back tagged with the request's generation.
+// Thread-safety: every public method is for the UI thread; the worker owns its store and cache.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/run_store.hpp"
+#include "ui/models/compare_model.hpp"
+
+namespace multipos::ui {
+
+struct CompareQuery {
+  std::vector<store::RunRecord> runs;       // rows of the table, the baseline among them
+  int64_t baseline_run_id = 0;
+  std::vector<store::RunRecord> diff_runs;  // runs whose configs are diffed
+  CompareOptions options;
+};
+
+struct CompareResult {
+  uint64_t generation = 0;  // of the request answered
+  CompareTable table;
+  ConfigDiff diff;
+  std::string error;        // reading failed (names the file); table and diff then stay empty
+};
+
+class CompareCache {
+ public:
+  explicit CompareCache(std::string db_path);
+  ~CompareCache();  // stops and joins the worker
+  CompareCache(const CompareCache&) = delete;
+  CompareCache& operator=(const CompareCache&) = delete;
+
+  // Queues `query`, replacing one still waiting; returns its generation.
+  uint64_t request(CompareQuery query);
+  // Moves a finished answer in; call once per frame.
+  void sync();
+  // The latest answer, nullptr before the first.
+  const CompareResult* result() const { return result_ ? &*result_ : nullptr; }
+  // A request is waiting or being worked on.
+  bool busy() const { return answered_generation_ < requested_generation_; }
+
+ private:
+  struct CachedScores {
+    std::string status;
+    int64_t last_step = -1;
+    RunScores scores;
+  };
+
+  void run();
+  CompareResult answer(const CompareQuery& query, uint64_t generation);
+
+  const std::string db_path_;
+  // UI thread only.
+  std::optional<CompareResult> result_;
+  uint64_t requested_generation_ = 0;
+  uint64_t answered_generation_ = 0;
+  // Worker only.
+  std::unique_ptr<store::RunStore> store_;
+  std::map<int64_t, CachedScores> scores_;
+  // Shared, guarded by mutex_.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::optional<std::pair<uint64_t, CompareQuery>> waiting_;
+  std::optional<CompareResult> inbox_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once every member above exists
+};
+
+}  // namespace multipos::ui
