@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 
 namespace multipos::dist {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/objectives/config.hpp"
 #include "core/objectives/loss.hpp"
 #include "core/objectives/masks.hpp"

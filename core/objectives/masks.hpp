@@ -4,7 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 
 namespace multipos::objectives {
 

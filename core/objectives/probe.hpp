@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/objectives/config.hpp"
 #include "core/objectives/masks.hpp"
 

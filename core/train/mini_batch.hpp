@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/train/training_session.hpp"
 
 namespace multipos::train {

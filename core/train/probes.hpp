@@ -9,7 +9,7 @@
 
 #include "core/data/dataset.hpp"
 #include "core/model/encoder.hpp"
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/objectives/loss.hpp"
 #include "core/objectives/masks.hpp"
 #include "core/store/run_store.hpp"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/model/encoder.hpp"
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/util/rng.hpp"
 
 namespace multipos::train {

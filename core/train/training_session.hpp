@@ -13,7 +13,7 @@
 
 #include "core/data/dataset.hpp"
 #include "core/model/encoder.hpp"
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 #include "core/store/run_store.hpp"
 #include "core/train/probes.hpp"
 #include "core/train/scalar_writer.hpp"

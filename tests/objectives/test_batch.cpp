@@ -6,7 +6,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 
 namespace multipos::objectives {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/objectives/batch.hpp"
+#include "core/objectives/batch_builder.hpp"
 
 #include <algorithm>
 #include <cmath>
