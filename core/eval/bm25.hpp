@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/run.hpp"
+#include "core/eval/trec_run.hpp"
 
 namespace multipos::eval {
 

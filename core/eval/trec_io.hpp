@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/run.hpp"
+#include "core/eval/trec_run.hpp"
 #include "core/util/file_error.hpp"
 
 namespace multipos::eval {

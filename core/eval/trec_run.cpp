@@ -1,4 +1,4 @@
-#include "core/eval/run.hpp"
+#include "core/eval/trec_run.hpp"
 
 #include <algorithm>
 #include <stdexcept>

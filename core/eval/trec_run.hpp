@@ -1,4 +1,5 @@
-// Runs (ranked documents per query) and relevance judgments, the two inputs of every metric.
+// TREC runs (ranked documents per query; not training runs, which are core/runs/) and relevance
+// judgments, the two inputs of every metric.
 // Also holds the one ranking rule shared by search, metrics and run files: trec_eval's order
 // (score descending, then document id descending by byte-wise string comparison).
 #pragma once
