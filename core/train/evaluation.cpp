@@ -1,7 +1,11 @@
 #include "core/train/evaluation.hpp"
 
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <numeric>
 
 #include <chrono>
 #include <cmath>
@@ -12,7 +16,10 @@
 #include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
 #include "core/model/checkpoint.hpp"
+#include "core/model/device_info.hpp"
+#include "core/train/mini_batch.hpp"
 #include "core/train/model_negatives.hpp"
+#include "core/train/precision_choice.hpp"
 #include "core/train/run_checkpoints.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_reader.hpp"
@@ -58,17 +65,48 @@ EncodeProgress with_heartbeats(EncodeProgress inner, store::RunStore& store, int
 }
 
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
-                        const EncodeProgress& progress) {
-  constexpr size_t kBatch = 512;
-  std::vector<at::Tensor> parts;
-  if (progress) progress(0, texts.size());
-  for (size_t start = 0; start < texts.size(); start += kBatch) {
-    std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
-                                   texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + kBatch)));
-    parts.push_back(encoder.encode(chunk, role).to(at::kCPU, at::kFloat).contiguous());
-    if (progress) progress(start + chunk.size(), texts.size());
+                        const EncodeProgress& progress, const EncodeOptions& options) {
+  c10::InferenceMode inference;
+  AutocastScope autocast(options.precision, encoder.device());
+  const size_t batch = std::max<size_t>(1, options.batch);
+  // Encoding order: by token length when the encoder pads (stable, so equal lengths keep their
+  // order), else as given. Each batch's rows are copied to their texts' rows of the result.
+  std::vector<int64_t> order(texts.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  if (options.sort_by_length && texts.size() > batch) {
+    const std::vector<size_t> lengths = encoder.token_lengths(texts, role);
+    if (lengths.size() == texts.size())
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });
   }
-  return parts.empty() ? at::zeros({0, encoder.dim()}) : at::cat(parts);
+  at::Tensor result = at::empty({static_cast<int64_t>(texts.size()), encoder.dim()}, at::kFloat);
+  if (progress) progress(0, texts.size());
+  for (size_t start = 0; start < texts.size(); start += batch) {
+    const size_t end = std::min(texts.size(), start + batch);
+    std::vector<std::string> chunk;
+    for (size_t i = start; i < end; ++i) chunk.push_back(texts[static_cast<size_t>(order[i])]);
+    at::Tensor rows = encoder.encode(chunk, role).to(at::kCPU, at::kFloat);
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
+    result.index_copy_(0, at::tensor(std::vector<int64_t>(first, first + static_cast<std::ptrdiff_t>(end - start)), at::kLong),
+                       rows);
+    if (progress) progress(end, texts.size());
+  }
+  return result;
+}
+
+PrecisionFacts precision_facts(const at::Device& device) {
+  PrecisionFacts facts;
+  facts.cuda = device.is_cuda();
+  facts.cuda_bf16 = model::cuda_supports_bf16(device);
+  facts.cuda_name = facts.cuda ? model::device_description(device) : "";
+  facts.cpu_flags = facts.cuda ? "" : cpu_flags();
+  return facts;
+}
+
+std::string evaluation_precision(const OptimizerConfig& optimizer, const at::Device& device) {
+  if (optimizer.precision == "auto" && optimizer.precision_resolved.empty())
+    return choose_auto_precision(precision_facts(device)).precision;
+  const std::string& precision = effective_precision(optimizer);
+  return precision == "fp16" && !device.is_cuda() ? "fp32" : precision;
 }
 
 const std::vector<std::string>& training_measures() {
@@ -89,12 +127,18 @@ eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split) 
 
 namespace {
 
+EncodeOptions options_for(const std::string& precision) {
+  EncodeOptions options;
+  options.precision = precision;
+  return options;
+}
+
 void retrieve_inspected(model::Encoder& encoder, const data::Dataset& dataset, const at::Tensor& corpus, bool cosine,
-                        InspectedQueries& inspected) {
+                        InspectedQueries& inspected, const std::string& precision) {
   if (inspected.queries.empty()) return;
   std::vector<std::string> texts;
   for (int32_t query : inspected.queries) texts.push_back(dataset.query_texts[query]);
-  at::Tensor vectors = encode_texts(encoder, texts, model::TextRole::query);
+  at::Tensor vectors = encode_texts(encoder, texts, model::TextRole::query, {}, options_for(precision));
   eval::SearchOptions options;
   options.k = inspected.top_k;
   options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
@@ -109,7 +153,7 @@ void retrieve_inspected(model::Encoder& encoder, const data::Dataset& dataset, c
 
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
                                   bool cosine, size_t top_k, InspectedQueries* inspected,
-                                  const EncodeProgress& corpus_progress) {
+                                  const EncodeProgress& corpus_progress, const std::string& precision) {
   torch::NoGradGuard no_grad;
   bool was_training = encoder.is_training();
   encoder.eval();
@@ -119,9 +163,10 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
     query_texts.push_back(dataset.query_texts[query]);
   }
   if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
-  at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage, corpus_progress);
-  at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query);
-  if (inspected) retrieve_inspected(encoder, dataset, corpus, cosine, *inspected);
+  at::Tensor corpus =
+      encode_texts(encoder, dataset.passage_texts, model::TextRole::passage, corpus_progress, options_for(precision));
+  at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query, {}, options_for(precision));
+  if (inspected) retrieve_inspected(encoder, dataset, corpus, cosine, *inspected, precision);
   encoder.train(was_training);
   eval::SearchOptions options;
   options.k = top_k;
@@ -143,7 +188,8 @@ eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, con
   std::string dir = checkpoint_dir(store.path(), run_id, "final");
   if (auto latest = latest_checkpoint(store.path(), *run); latest && !std::filesystem::exists(dir)) dir = latest->dir;
   int64_t step = model::load_checkpoint(*encoder, dir, to_json(config)["encoder"]);
-  auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine");
+  auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine", 100, nullptr, {},
+                                 evaluation_precision(config.optimizer, encoder->device()));
   std::vector<store::EvaluationRow> rows;
   for (size_t m = 0; m < result.measures.size(); ++m) {
     rows.push_back({step, split, result.measures[m].name(), "", result.mean[m]});

@@ -10,6 +10,8 @@
 #include "core/eval/metrics.hpp"
 #include "core/model/encoder.hpp"
 #include "core/store/run_store.hpp"
+#include "core/train/precision_choice.hpp"
+#include "core/train/train_config.hpp"
 
 namespace multipos::train {
 
@@ -33,9 +35,27 @@ EncodeProgress progress_messages(std::function<void(const std::string&)> say, co
 // scheduler's heartbeat timeout, and must not be mistaken for a hung worker.
 EncodeProgress with_heartbeats(EncodeProgress inner, store::RunStore& store, int64_t run_id, double every_seconds = 5);
 
-// Encodes texts without gradients in batches of 512, as CPU float32 rows.
+// How encode_texts computes: `precision` autocasts the encoder as training does ("bf16", "fp16"
+// on CUDA; "fp32"/"fp64" as the weights are); `sort_by_length` batches texts of similar token
+// length together (Encoder::token_lengths) so batches carry little padding, rows returned in the
+// callers' order all the same.
+struct EncodeOptions {
+  std::string precision = "fp32";
+  bool sort_by_length = true;
+  size_t batch = 512;  // texts per encoder call
+};
+
+// Encodes texts in inference mode (no autograd), as CPU float32 rows in the order of `texts`.
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
-                        const EncodeProgress& progress = {});
+                        const EncodeProgress& progress = {}, const EncodeOptions& options = {});
+
+// What "auto" precision depends on for `device`: its CUDA bf16 support, else this CPU's flags.
+PrecisionFacts precision_facts(const at::Device& device);
+
+// The precision evaluation encodes in for a run's optimizer config: its training precision ("auto"
+// resolved for `device` when the config has not resolved it yet, e.g. a baseline's; fp16, which
+// needs CUDA, as fp32 on a CPU).
+std::string evaluation_precision(const OptimizerConfig& optimizer, const at::Device& device);
 
 // When `inspected` is given, also retrieves the top `inspected->top_k` passages of each of its
 // queries (the run's probe queries) from the same corpus encoding, for the query inspector.
@@ -48,7 +68,7 @@ struct InspectedQueries {
 
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
                                   bool cosine = false, size_t top_k = 100, InspectedQueries* inspected = nullptr,
-                                  const EncodeProgress& corpus_progress = {});
+                                  const EncodeProgress& corpus_progress = {}, const std::string& precision = "fp32");
 
 // Re-evaluates a stored run from its final checkpoint on `split` (dev or test) and stores the
 // aggregate and per-query metrics at the checkpoint's step. Needs only the run store and the

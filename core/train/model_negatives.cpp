@@ -57,8 +57,15 @@ ModelNegativesReport mine_checkpoint_negatives(data::Dataset& dataset, const std
   }
   ModelNegativesReport report;
   if (queries.empty()) return report;
-  at::Tensor corpus = encode_texts(*encoder, dataset.passage_texts, model::TextRole::passage);
-  at::Tensor encoded = encode_texts(*encoder, texts, model::TextRole::query);
+  // In the precision the model trained in (a checkpoint from before "auto" names its own).
+  const nlohmann::json optimizer = run_config.value("optimizer", nlohmann::json::object());
+  OptimizerConfig trained;
+  trained.precision = optimizer.value("precision", std::string("fp32"));
+  trained.precision_resolved = optimizer.value("precision_resolved", std::string());
+  EncodeOptions encoding;
+  encoding.precision = evaluation_precision(trained, encoder->device());
+  at::Tensor corpus = encode_texts(*encoder, dataset.passage_texts, model::TextRole::passage, {}, encoding);
+  at::Tensor encoded = encode_texts(*encoder, texts, model::TextRole::query, {}, encoding);
   eval::SearchOptions options;
   options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
   options.ignore_identical_ids = true;
