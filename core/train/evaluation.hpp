@@ -1,5 +1,6 @@
-// Retrieval evaluation of an encoder on one split of a dataset: encode the corpus and the
-// split's queries without gradients, exact top-k search, trec_eval-exact metrics.
+// Retrieval evaluation of an encoder on one split of a dataset: encode the split's queries, then
+// stream the corpus (inference mode, the run's precision, length-sorted batches) through an exact
+// top-k search block by block, and score the run with trec_eval-exact metrics.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include "core/data/dataset.hpp"
 #include "core/eval/metrics.hpp"
+#include "core/eval/search.hpp"
 #include "core/model/encoder.hpp"
 #include "core/store/run_store.hpp"
 #include "core/train/precision_choice.hpp"
@@ -45,6 +47,12 @@ struct EncodeOptions {
   size_t batch = 512;  // texts per encoder call
 };
 
+// Encodes texts in inference mode in batches of options.batch (length-sorted: see EncodeOptions)
+// and hands each batch to `consume` as the texts' indices and their CPU float32 rows.
+using EncodedBatch = std::function<void(const std::vector<int64_t>& rows, const at::Tensor& vectors)>;
+void encode_in_batches(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
+                       const EncodeProgress& progress, const EncodeOptions& options, const EncodedBatch& consume);
+
 // Encodes texts in inference mode (no autograd), as CPU float32 rows in the order of `texts`.
 at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
                         const EncodeProgress& progress = {}, const EncodeOptions& options = {});
@@ -56,6 +64,25 @@ PrecisionFacts precision_facts(const at::Device& device);
 // resolved for `device` when the config has not resolved it yet, e.g. a baseline's; fp16, which
 // needs CUDA, as fp32 on a CPU).
 std::string evaluation_precision(const OptimizerConfig& optimizer, const at::Device& device);
+
+// One set of query vectors to search an encoded corpus with. Ties rank by corpus id descending
+// (tie_by_corpus_ids, as evaluation runs do) or by corpus row descending.
+struct QuerySearch {
+  at::Tensor queries;  // Q x dim, CPU float32
+  eval::SearchOptions options;
+  bool tie_by_corpus_ids = true;
+  std::vector<std::string> query_ids;  // needed by options.ignore_identical_ids
+};
+
+// Exact top-k of each search over `corpus_texts` encoded as passages, streamed: the corpus is
+// encoded batch by batch and searched in blocks of 8192 rows, so memory stays that of one block
+// whatever the corpus size; the results equal exact_search over the whole encoded corpus. Returns
+// the first search's results; those of the others go to `more` in order.
+eval::SearchResults search_encoded_corpus(model::Encoder& encoder, const std::vector<std::string>& corpus_texts,
+                                          const std::vector<std::string>* corpus_ids,
+                                          const std::vector<QuerySearch>& searches, const EncodeProgress& progress = {},
+                                          const EncodeOptions& options = {},
+                                          std::vector<eval::SearchResults>* more = nullptr);
 
 // When `inspected` is given, also retrieves the top `inspected->top_k` passages of each of its
 // queries (the run's probe queries) from the same corpus encoding, for the query inspector.
