@@ -63,6 +63,17 @@ at::Tensor BertEncoder::encode(const std::vector<std::string>& texts, TextRole r
   return config_.normalize ? pooled / pooled.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12) : pooled;
 }
 
+std::vector<size_t> BertEncoder::token_lengths(const std::vector<std::string>& texts, TextRole role) const {
+  const bool query = role == TextRole::query;
+  const std::string& prefix = query ? config_.query_prefix : config_.passage_prefix;
+  const auto max_length = static_cast<size_t>(query ? config_.query_max_length : config_.passage_max_length);
+  std::vector<size_t> lengths;
+  lengths.reserve(texts.size());
+  for (const auto& text : texts)  // + [CLS] and [SEP]
+    lengths.push_back(std::min(max_length, tokenizer_->token_ids(prefix.empty() ? text : prefix + text).size() + 2));
+  return lengths;
+}
+
 void BertEncoder::move_to(const at::Device& device) {
   to(device);
   device_ = device;

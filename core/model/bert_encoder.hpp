@@ -32,6 +32,7 @@ class BertEncoder : public Encoder {
   at::Tensor encode(const std::vector<std::string>& texts, TextRole role) override;
   int64_t dim() const override { return query_tower_->architecture().hidden_size; }
   std::string kind() const override { return "bert"; }
+  std::vector<size_t> token_lengths(const std::vector<std::string>& texts, TextRole role) const override;
   std::string replay_obstacle() const override { return ""; }  // dropout draws from the default generators
   void move_to(const at::Device& device) override;
   // "embeddings" (token, position, type tables and their norm) and "layers" (the Transformer layers).

@@ -61,6 +61,16 @@ std::string runtime_line(const c10::Device& device) {
   return libtorch_description() + " on " + device_description(device);
 }
 
+bool cuda_supports_bf16([[maybe_unused]] const c10::Device& device) {
+#ifdef MULTIPOS_TORCH_CUDA
+  if (!device.is_cuda()) return false;
+  const auto index = device.has_index() ? device.index() : c10::cuda::current_device();
+  return at::cuda::getDeviceProperties(index)->major >= 8;
+#else
+  return false;
+#endif
+}
+
 int64_t cuda_peak_allocated_bytes([[maybe_unused]] const c10::Device& device) {
 #ifdef MULTIPOS_TORCH_CUDA
   if (!device.is_cuda()) return 0;

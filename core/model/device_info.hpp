@@ -25,6 +25,10 @@ std::string device_description(const c10::Device& device);
 // The first line of a run's log: "LibTorch 2.15.0 (CUDA 13.2) on cuda:0 (NVIDIA H100 ..., 79.2 GiB)".
 std::string runtime_line(const c10::Device& device);
 
+// Whether `device` is a CUDA GPU that computes bf16 natively (compute capability 8.0 or newer);
+// false on a CPU or without CUDA.
+bool cuda_supports_bf16(const c10::Device& device);
+
 // Peak bytes allocated by LibTorch's CUDA caching allocator on `device` since the last reset (0 on a
 // CPU or without CUDA), and the reset.
 int64_t cuda_peak_allocated_bytes(const c10::Device& device);

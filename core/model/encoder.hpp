@@ -30,6 +30,12 @@ class Encoder : public torch::nn::Module {
   virtual at::Tensor encode(const std::vector<std::string>& texts, TextRole role) = 0;
   virtual int64_t dim() const = 0;
   virtual std::string kind() const = 0;
+  // Tokens each text takes in encode() (after truncation), so a caller encoding many texts can
+  // batch those of similar length together and pad little; empty when padding costs nothing or
+  // lengths are unknown (the bag encoder: no padding).
+  virtual std::vector<size_t> token_lengths(const std::vector<std::string>& /*texts*/, TextRole /*role*/) const {
+    return {};
+  }
   virtual void move_to(const at::Device& device) = 0;
   // Disjoint groups covering every trainable parameter; by default a single group "all".
   virtual std::vector<ParameterGroup> parameter_groups() { return {{"all", parameters()}}; }

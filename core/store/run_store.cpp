@@ -174,6 +174,11 @@ void RunStore::mark_finished(int64_t run_id, RunStatus status, const std::string
   update.bind(1, std::string(to_string(status))).bind(2, now_seconds()).bind(3, error).bind(4, run_id).run();
 }
 
+void RunStore::set_config(int64_t run_id, const std::string& config_json) {
+  Statement update(impl_->db, path_, "UPDATE runs SET config_json = ? WHERE id = ?");
+  update.bind(1, config_json).bind(2, run_id).run();
+}
+
 void RunStore::set_status(int64_t run_id, RunStatus status) {
   Statement update(impl_->db, path_, "UPDATE runs SET status = ? WHERE id = ?");
   update.bind(1, std::string(to_string(status))).bind(2, run_id).run();

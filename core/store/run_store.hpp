@@ -136,6 +136,9 @@ class RunStore {
   void set_status(int64_t run_id, RunStatus status);
   void heartbeat(int64_t run_id);
   void set_notes(int64_t run_id, const std::string& tags, const std::string& notes);
+  // Replaces the run's stored config: only for what the worker resolves when the run first starts
+  // (optimizer.precision "auto"), so a resume computes as the start did.
+  void set_config(int64_t run_id, const std::string& config_json);
   void delete_run(int64_t run_id);  // removes the run and every row that belongs to it
   std::optional<RunRecord> find_run(int64_t run_id) const;
   std::vector<RunRecord> list_runs() const;

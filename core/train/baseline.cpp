@@ -77,8 +77,10 @@ int64_t record_untrained_baseline(const TrainConfig& config, store::RunStore& st
     encoder->eval();
     const std::string what =
         "untrained " + config.encoder.value("kind", std::string("encoder")) + " encoder on " + config.eval.split;
+    const std::string precision = evaluation_precision(config.optimizer, encoder->device());
+    if (say) say(what + ": encoding in " + precision);
     return evaluate_encoder(*encoder, dataset, config.eval.split, config.objective.similarity == "cosine", 100, nullptr,
-                            progress_messages(say, what));
+                            progress_messages(say, what), precision);
   });
 }
 

@@ -74,7 +74,7 @@ std::vector<Chunk> split_into_chunks(const RankBatch& batch, int64_t chunk_queri
 }
 
 at::Tensor encode(TrainingSession& session, const std::vector<std::string>& texts, model::TextRole role) {
-  AutocastScope autocast(session.config.optimizer.precision, session.encoder->device());
+  AutocastScope autocast(effective_precision(session.config.optimizer), session.encoder->device());
   return session.encoder->encode(texts, role);
 }
 

@@ -1,7 +1,12 @@
 #include "core/train/evaluation.hpp"
 
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <iterator>
+#include <numeric>
 
 #include <chrono>
 #include <cmath>
@@ -12,7 +17,10 @@
 #include "core/data/dataset_factory.hpp"
 #include "core/eval/search.hpp"
 #include "core/model/checkpoint.hpp"
+#include "core/model/device_info.hpp"
+#include "core/train/mini_batch.hpp"
 #include "core/train/model_negatives.hpp"
+#include "core/train/precision_choice.hpp"
 #include "core/train/run_checkpoints.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_reader.hpp"
@@ -57,18 +65,56 @@ EncodeProgress with_heartbeats(EncodeProgress inner, store::RunStore& store, int
   };
 }
 
-at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
-                        const EncodeProgress& progress) {
-  constexpr size_t kBatch = 512;
-  std::vector<at::Tensor> parts;
-  if (progress) progress(0, texts.size());
-  for (size_t start = 0; start < texts.size(); start += kBatch) {
-    std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
-                                   texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + kBatch)));
-    parts.push_back(encoder.encode(chunk, role).to(at::kCPU, at::kFloat).contiguous());
-    if (progress) progress(start + chunk.size(), texts.size());
+void encode_in_batches(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
+                       const EncodeProgress& progress, const EncodeOptions& options, const EncodedBatch& consume) {
+  c10::InferenceMode inference;
+  AutocastScope autocast(options.precision, encoder.device());
+  const size_t batch = std::max<size_t>(1, options.batch);
+  // Encoding order: by token length when the encoder pads (stable, so equal lengths keep their
+  // order), else as given.
+  std::vector<int64_t> order(texts.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  if (options.sort_by_length && texts.size() > batch) {
+    const std::vector<size_t> lengths = encoder.token_lengths(texts, role);
+    if (lengths.size() == texts.size())
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });
   }
-  return parts.empty() ? at::zeros({0, encoder.dim()}) : at::cat(parts);
+  if (progress) progress(0, texts.size());
+  for (size_t start = 0; start < texts.size(); start += batch) {
+    const size_t end = std::min(texts.size(), start + batch);
+    std::vector<std::string> chunk;
+    for (size_t i = start; i < end; ++i) chunk.push_back(texts[static_cast<size_t>(order[i])]);
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
+    consume(std::vector<int64_t>(first, first + static_cast<std::ptrdiff_t>(end - start)),
+            encoder.encode(chunk, role).to(at::kCPU, at::kFloat).contiguous());
+    if (progress) progress(end, texts.size());
+  }
+}
+
+at::Tensor encode_texts(model::Encoder& encoder, const std::vector<std::string>& texts, model::TextRole role,
+                        const EncodeProgress& progress, const EncodeOptions& options) {
+  c10::InferenceMode inference;
+  at::Tensor result = at::empty({static_cast<int64_t>(texts.size()), encoder.dim()}, at::kFloat);
+  encode_in_batches(encoder, texts, role, progress, options, [&](const std::vector<int64_t>& rows, const at::Tensor& vectors) {
+    result.index_copy_(0, at::tensor(rows, at::kLong), vectors);  // each row to its text's place
+  });
+  return result;
+}
+
+PrecisionFacts precision_facts(const at::Device& device) {
+  PrecisionFacts facts;
+  facts.cuda = device.is_cuda();
+  facts.cuda_bf16 = model::cuda_supports_bf16(device);
+  facts.cuda_name = facts.cuda ? model::device_description(device) : "";
+  facts.cpu_flags = facts.cuda ? "" : cpu_flags();
+  return facts;
+}
+
+std::string evaluation_precision(const OptimizerConfig& optimizer, const at::Device& device) {
+  if (optimizer.precision == "auto" && optimizer.precision_resolved.empty())
+    return choose_auto_precision(precision_facts(device)).precision;
+  const std::string& precision = effective_precision(optimizer);
+  return precision == "fp16" && !device.is_cuda() ? "fp32" : precision;
 }
 
 const std::vector<std::string>& training_measures() {
@@ -89,27 +135,106 @@ eval::Qrels split_qrels(const data::Dataset& dataset, const std::string& split) 
 
 namespace {
 
-void retrieve_inspected(model::Encoder& encoder, const data::Dataset& dataset, const at::Tensor& corpus, bool cosine,
-                        InspectedQueries& inspected) {
-  if (inspected.queries.empty()) return;
-  std::vector<std::string> texts;
-  for (int32_t query : inspected.queries) texts.push_back(dataset.query_texts[query]);
-  at::Tensor vectors = encode_texts(encoder, texts, model::TextRole::query);
-  eval::SearchOptions options;
-  options.k = inspected.top_k;
-  options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
-  auto results = eval::exact_search(vectors, corpus, options);
-  for (size_t q = 0; q < results.size(); ++q)
-    for (size_t rank = 0; rank < results[q].size(); ++rank)
-      inspected.rows.push_back({inspected.step, dataset.query_ids[inspected.queries[q]], static_cast<int>(rank + 1),
-                                dataset.passage_ids[results[q][rank].doc_index], results[q][rank].score});
+EncodeOptions options_for(const std::string& precision) {
+  EncodeOptions options;
+  options.precision = precision;
+  return options;
 }
+
+// Exact top-k over a corpus that arrives in blocks of rows: each block is searched on its own and
+// its lists merged into the kept ones. Equal scores rank as exact_search ranks them over the whole
+// corpus: by corpus id descending (byte-wise), or without ids by row index descending, so the
+// result is the whole-corpus search's.
+class StreamedSearch {
+ public:
+  StreamedSearch(const QuerySearch& search, const std::vector<std::string>* corpus_ids)
+      : queries_(search.queries), options_(search.options), query_ids_(search.query_ids), corpus_ids_(corpus_ids),
+        kept_(static_cast<size_t>(queries_.size(0))) {}
+
+  void add(const std::vector<int64_t>& rows, const at::Tensor& block) {
+    // The block's ids in the tie order: the corpus ids, or the row numbers zero-padded so that
+    // byte order is numeric order.
+    std::vector<std::string> ids;
+    ids.reserve(rows.size());
+    for (int64_t row : rows) {
+      if (corpus_ids_) {
+        ids.push_back((*corpus_ids_)[static_cast<size_t>(row)]);
+      } else {
+        char padded[24];
+        std::snprintf(padded, sizeof padded, "%020lld", static_cast<long long>(row));
+        ids.emplace_back(padded);
+      }
+    }
+    eval::SearchResults found = eval::exact_search(queries_, block, options_, query_ids_, ids);
+    for (size_t q = 0; q < found.size(); ++q) {
+      for (auto& hit : found[q]) hit.doc_index = rows[static_cast<size_t>(hit.doc_index)];
+      std::vector<eval::Hit> merged;
+      merged.reserve(kept_[q].size() + found[q].size());
+      std::merge(kept_[q].begin(), kept_[q].end(), found[q].begin(), found[q].end(), std::back_inserter(merged),
+                 [this](const eval::Hit& a, const eval::Hit& b) { return ranks_before(a, b); });
+      if (merged.size() > options_.k) merged.resize(options_.k);
+      kept_[q] = std::move(merged);
+    }
+  }
+
+  eval::SearchResults results() { return std::move(kept_); }
+
+ private:
+  bool ranks_before(const eval::Hit& a, const eval::Hit& b) const {
+    if (a.score != b.score) return a.score > b.score;
+    if (corpus_ids_)
+      return (*corpus_ids_)[static_cast<size_t>(a.doc_index)] > (*corpus_ids_)[static_cast<size_t>(b.doc_index)];
+    return a.doc_index > b.doc_index;
+  }
+
+  at::Tensor queries_;
+  eval::SearchOptions options_;
+  std::vector<std::string> query_ids_;
+  const std::vector<std::string>* corpus_ids_;
+  eval::SearchResults kept_;
+};
+
+// Rows gathered from encoded batches until a search block is full: fewer, larger searches than
+// one per encoder batch, and memory bounded by the block (kSearchBlock x dim floats), not the corpus.
+constexpr int64_t kSearchBlock = 8192;
+
+}  // namespace
+
+eval::SearchResults search_encoded_corpus(model::Encoder& encoder, const std::vector<std::string>& corpus_texts,
+                                          const std::vector<std::string>* corpus_ids,
+                                          const std::vector<QuerySearch>& searches, const EncodeProgress& progress,
+                                          const EncodeOptions& options, std::vector<eval::SearchResults>* more) {
+  std::vector<StreamedSearch> streams;
+  for (const auto& search : searches)
+    streams.emplace_back(search, search.tie_by_corpus_ids ? corpus_ids : nullptr);
+  std::vector<int64_t> pending_rows;
+  std::vector<at::Tensor> pending;
+  auto flush = [&] {
+    if (pending_rows.empty()) return;
+    const at::Tensor block = at::cat(pending);
+    for (auto& stream : streams) stream.add(pending_rows, block);
+    pending_rows.clear();
+    pending.clear();
+  };
+  encode_in_batches(encoder, corpus_texts, model::TextRole::passage, progress, options,
+                    [&](const std::vector<int64_t>& rows, const at::Tensor& vectors) {
+                      pending_rows.insert(pending_rows.end(), rows.begin(), rows.end());
+                      pending.push_back(vectors);
+                      if (static_cast<int64_t>(pending_rows.size()) >= kSearchBlock) flush();
+                    });
+  flush();
+  if (more)
+    for (size_t i = 1; i < streams.size(); ++i) more->push_back(streams[i].results());
+  return streams.empty() ? eval::SearchResults{} : streams[0].results();
+}
+
+namespace {
 
 }  // namespace
 
 eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& dataset, const std::string& split,
                                   bool cosine, size_t top_k, InspectedQueries* inspected,
-                                  const EncodeProgress& corpus_progress) {
+                                  const EncodeProgress& corpus_progress, const std::string& precision) {
   torch::NoGradGuard no_grad;
   bool was_training = encoder.is_training();
   encoder.eval();
@@ -119,14 +244,33 @@ eval::Evaluation evaluate_encoder(model::Encoder& encoder, const data::Dataset& 
     query_texts.push_back(dataset.query_texts[query]);
   }
   if (query_ids.empty()) throw std::invalid_argument("split '" + split + "' of dataset '" + dataset.name + "' is empty");
-  at::Tensor corpus = encode_texts(encoder, dataset.passage_texts, model::TextRole::passage, corpus_progress);
-  at::Tensor queries = encode_texts(encoder, query_texts, model::TextRole::query);
-  if (inspected) retrieve_inspected(encoder, dataset, corpus, cosine, *inspected);
+  // The queries first (few), then the corpus streamed through the search block by block: the
+  // corpus matrix is never held whole.
+  std::vector<QuerySearch> searches(1);
+  searches[0].queries = encode_texts(encoder, query_texts, model::TextRole::query, {}, options_for(precision));
+  searches[0].options.k = top_k;
+  searches[0].options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
+  if (inspected && !inspected->queries.empty()) {  // the query inspector's lists, from the same encoding
+    std::vector<std::string> texts;
+    for (int32_t query : inspected->queries) texts.push_back(dataset.query_texts[query]);
+    QuerySearch inspect;
+    inspect.queries = encode_texts(encoder, texts, model::TextRole::query, {}, options_for(precision));
+    inspect.options.k = inspected->top_k;
+    inspect.options.similarity = searches[0].options.similarity;
+    inspect.tie_by_corpus_ids = false;
+    searches.push_back(inspect);
+  }
+  std::vector<eval::SearchResults> inspected_results;
+  auto results = search_encoded_corpus(encoder, dataset.passage_texts, &dataset.passage_ids, searches, corpus_progress,
+                                       options_for(precision), &inspected_results);
   encoder.train(was_training);
-  eval::SearchOptions options;
-  options.k = top_k;
-  options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
-  auto results = eval::exact_search(queries, corpus, options, query_ids, dataset.passage_ids);
+  if (!inspected_results.empty())
+    for (size_t q = 0; q < inspected_results[0].size(); ++q)
+      for (size_t rank = 0; rank < inspected_results[0][q].size(); ++rank) {
+        const eval::Hit& hit = inspected_results[0][q][rank];
+        inspected->rows.push_back({inspected->step, dataset.query_ids[inspected->queries[q]], static_cast<int>(rank + 1),
+                                   dataset.passage_ids[static_cast<size_t>(hit.doc_index)], hit.score});
+      }
   auto run = eval::to_run(results, query_ids, dataset.passage_ids);
   return eval::evaluate(split_qrels(dataset, split), run, eval::parse_measures(training_measures()));
 }
@@ -143,7 +287,8 @@ eval::Evaluation evaluate_stored_run(store::RunStore& store, int64_t run_id, con
   std::string dir = checkpoint_dir(store.path(), run_id, "final");
   if (auto latest = latest_checkpoint(store.path(), *run); latest && !std::filesystem::exists(dir)) dir = latest->dir;
   int64_t step = model::load_checkpoint(*encoder, dir, to_json(config)["encoder"]);
-  auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine");
+  auto result = evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine", 100, nullptr, {},
+                                 evaluation_precision(config.optimizer, encoder->device()));
   std::vector<store::EvaluationRow> rows;
   for (size_t m = 0; m < result.measures.size(); ++m) {
     rows.push_back({step, split, result.measures[m].name(), "", result.mean[m]});

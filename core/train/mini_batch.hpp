@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/objectives/batch_builder.hpp"
+#include "core/train/precision_choice.hpp"
 #include "core/train/training_session.hpp"
 
 namespace multipos::train {

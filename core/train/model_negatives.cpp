@@ -57,15 +57,23 @@ ModelNegativesReport mine_checkpoint_negatives(data::Dataset& dataset, const std
   }
   ModelNegativesReport report;
   if (queries.empty()) return report;
-  at::Tensor corpus = encode_texts(*encoder, dataset.passage_texts, model::TextRole::passage);
-  at::Tensor encoded = encode_texts(*encoder, texts, model::TextRole::query);
-  eval::SearchOptions options;
-  options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
-  options.ignore_identical_ids = true;
+  // In the precision the model trained in (a checkpoint from before "auto" names its own).
+  const nlohmann::json optimizer = run_config.value("optimizer", nlohmann::json::object());
+  OptimizerConfig trained;
+  trained.precision = optimizer.value("precision", std::string("fp32"));
+  trained.precision_resolved = optimizer.value("precision_resolved", std::string());
+  EncodeOptions encoding;
+  encoding.precision = evaluation_precision(trained, encoder->device());
+  std::vector<QuerySearch> search(1);
+  search[0].queries = encode_texts(*encoder, texts, model::TextRole::query, {}, encoding);
+  search[0].query_ids = ids;
+  search[0].options.similarity = cosine ? eval::Similarity::cosine : eval::Similarity::dot;
+  search[0].options.ignore_identical_ids = true;
   size_t widest = 0;
   for (int32_t q : queries) widest = std::max(widest, dataset.judgments[q].size());
-  options.k = static_cast<size_t>(top_k) + widest;  // room for the judged passages we drop
-  auto results = eval::exact_search(encoded, corpus, options, ids, dataset.passage_ids);
+  search[0].options.k = static_cast<size_t>(top_k) + widest;  // room for the judged passages we drop
+  // The corpus streamed through the search: never held whole.
+  auto results = search_encoded_corpus(*encoder, dataset.passage_texts, &dataset.passage_ids, search, {}, encoding);
   for (size_t i = 0; i < queries.size(); ++i) {
     const int32_t q = queries[i];
     std::unordered_set<int32_t> skip(dataset.hard_negatives[q].begin(), dataset.hard_negatives[q].end());

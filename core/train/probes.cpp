@@ -9,6 +9,7 @@
 #include "core/objectives/diagnostics.hpp"
 #include "core/objectives/probe.hpp"
 #include "core/objectives/loss.hpp"
+#include "core/train/mini_batch.hpp"
 #include "core/util/rng.hpp"
 
 namespace multipos::train {
@@ -54,8 +55,9 @@ ProbeSet make_probe_set(const data::Dataset& dataset, const std::vector<objectiv
 
 std::vector<store::ProbeRow> run_probes(const ProbeSet& probes, model::Encoder& encoder, const data::Dataset& dataset,
                                         const objectives::ObjectiveConfig& objective, int64_t step,
-                                        ScalarWriter& writer) {
+                                        ScalarWriter& writer, const std::string& precision) {
   torch::NoGradGuard no_grad;
+  AutocastScope autocast(precision, encoder.device());  // the scores the run's training sees
   bool was_training = encoder.is_training();
   encoder.eval();
   objectives::DiagnosticAccumulator diagnostics(objective, dataset.label_sources, 4, probes.grade_levels);

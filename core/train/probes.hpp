@@ -33,11 +33,12 @@ struct ProbeSet {
 ProbeSet make_probe_set(const data::Dataset& dataset, const std::vector<objectives::QueryCandidates>& candidates,
                         const ProbeConfig& config, uint64_t seed);
 
-// Scores every probe query under no-grad and returns one row per passage, plus (through the
-// writer) the probe's averaged diagnostics as "probe/..." series.
+// Scores every probe query under no-grad (autocast to `precision`, as training encodes) and
+// returns one row per passage, plus (through the writer) the probe's averaged diagnostics as
+// "probe/..." series.
 std::vector<store::ProbeRow> run_probes(const ProbeSet& probes, model::Encoder& encoder, const data::Dataset& dataset,
                                         const objectives::ObjectiveConfig& objective, int64_t step,
-                                        ScalarWriter& writer);
+                                        ScalarWriter& writer, const std::string& precision = "fp32");
 
 // Adds the in-batch diagnostics of one training step to the writer. `gradient` is dL/dS when
 // autograd already has it (listwise objectives), else undefined and the closed form is used with

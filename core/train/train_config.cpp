@@ -58,7 +58,8 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
 
   ConfigReader optimizer = root.child("optimizer");
   optimizer.reject_unknown(
-      {"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm", "accumulation_steps", "lr_multipliers", "precision"});
+      {"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm", "accumulation_steps", "lr_multipliers", "precision",
+       "precision_resolved"});
   config.optimizer.lr = optimizer.number("lr", config.optimizer.lr, 1e-9, 10);
   config.optimizer.weight_decay = optimizer.number("weight_decay", config.optimizer.weight_decay, 0, 10);
   config.optimizer.warmup_steps = optimizer.integer("warmup_steps", config.optimizer.warmup_steps, 0, 1 << 30);
@@ -67,7 +68,8 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.optimizer.accumulation_steps =
       optimizer.integer("accumulation_steps", config.optimizer.accumulation_steps, 1, 1 << 16);
   config.optimizer.precision =
-      optimizer.choice("precision", config.optimizer.precision, {"fp32", "bf16", "fp16", "fp64"});
+      optimizer.choice("precision", config.optimizer.precision, {"auto", "fp32", "bf16", "fp16", "fp64"});
+  config.optimizer.precision_resolved = optimizer.choice("precision_resolved", "", {"", "fp32", "bf16"});
   ConfigReader multipliers = optimizer.child("lr_multipliers");
   if (json.contains("optimizer") && json.at("optimizer").contains("lr_multipliers"))
     for (const auto& item : json.at("optimizer").at("lr_multipliers").items())
@@ -165,6 +167,8 @@ nlohmann::json to_json(const TrainConfig& c) {
                            {"timeout_seconds", c.distributed.timeout_seconds}};
   // Written only when not the default, so configs (and their hashes) from before the field stay equal.
   if (c.batch.positive_sampling != "first") json["batch"]["positive_sampling"] = c.batch.positive_sampling;
+  // Only once "auto" has been resolved, by the run's first start.
+  if (!c.optimizer.precision_resolved.empty()) json["optimizer"]["precision_resolved"] = c.optimizer.precision_resolved;
   return json;
 }
 

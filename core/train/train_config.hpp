@@ -27,9 +27,13 @@ struct OptimizerConfig {
   // Learning-rate factor per Encoder::parameter_groups() name (e.g. {"embeddings": 0.1});
   // groups not named keep factor 1. Unknown names are refused when the encoder is built.
   std::map<std::string, double> lr_multipliers;
-  // fp32 | bf16 | fp16 (autocast of the encoder's forward pass) | fp64 (the encoder and the loss in
-  // float64: slow; for checks that must tell exact from nearly exact, e.g. gradient caching's)
-  std::string precision = "fp32";
+  // auto | fp32 | bf16 | fp16 (autocast of the encoder's forward pass) | fp64 (the encoder and the
+  // loss in float64: slow; for checks that must tell exact from nearly exact, e.g. gradient
+  // caching's). auto: bf16 where the hardware has it, else fp32 (core/train/precision_choice.hpp).
+  std::string precision = "auto";
+  // What "auto" resolved to when the run first started ("" before): stored with the run so a
+  // resumed run computes as it started, even on another machine. Ignored unless precision is auto.
+  std::string precision_resolved;
 };
 
 struct BatchConfig {

@@ -16,6 +16,7 @@
 #include "core/objectives/loss.hpp"
 #include "core/objectives/masks.hpp"
 #include "core/train/mini_batch.hpp"
+#include "core/train/precision_choice.hpp"
 #include "core/train/training_session.hpp"
 
 namespace multipos::train {
@@ -100,7 +101,7 @@ MiniBatch run_mini_batch(TrainingSession& session, int64_t step, bool record_dia
   RankBatch batch = draw_rank_batch(session);
   at::Tensor queries, passages;
   {
-    AutocastScope autocast(session.config.optimizer.precision, session.encoder->device());
+    AutocastScope autocast(effective_precision(session.config.optimizer), session.encoder->device());
     queries = session.encoder->encode(batch.query_texts, model::TextRole::query);
     passages = session.encoder->encode(batch.passage_texts, model::TextRole::passage);
   }
@@ -113,7 +114,7 @@ MiniBatch run_mini_batch(TrainingSession& session, int64_t step, bool record_dia
 }  // namespace
 
 at::ScalarType loss_type(const TrainConfig& config) {
-  return config.optimizer.precision == "fp64" ? at::kDouble : at::kFloat;
+  return effective_precision(config.optimizer) == "fp64" ? at::kDouble : at::kFloat;
 }
 
 RankBatch draw_rank_batch(TrainingSession& session) {
@@ -204,7 +205,7 @@ StepResult run_train_step(TrainingSession& session, int64_t step, double lr, Sca
     static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * session.lr_multipliers[g]);
   session.optimizer->zero_grad();
 
-  const bool fp16 = config.optimizer.precision == "fp16";
+  const bool fp16 = effective_precision(config.optimizer) == "fp16";
   const int64_t accumulation = config.optimizer.accumulation_steps;
   const double scale = fp16 ? session.faults.loss_scale : 1.0;
   StepResult result;

@@ -19,6 +19,7 @@
 #include "core/train/lr_schedule.hpp"
 #include "core/train/model_negatives.hpp"
 #include "core/train/run_checkpoints.hpp"
+#include "core/train/precision_choice.hpp"
 #include "core/train/training_session.hpp"
 #include "core/util/config_reader.hpp"
 
@@ -70,7 +71,7 @@ std::string host_name() {
 }
 
 void check_precision(const TrainConfig& config, const at::Device& device) {
-  const std::string& precision = config.optimizer.precision;
+  const std::string& precision = effective_precision(config.optimizer);
   if (precision == "fp32" || device.is_cuda()) return;
   if (precision == "fp16")
     throw util::ConfigError("field 'optimizer.precision': fp16 autocast needs a CUDA device (training on " +
@@ -85,8 +86,9 @@ void record_evaluation(TrainingSession& session, int64_t step, ScalarWriter& wri
   EncodeProgress progress = progress_messages([&session](const std::string& text) { session.message(text); },
                                               "evaluating on " + config.eval.split + " at step " + std::to_string(step));
   if (session.writes) progress = with_heartbeats(std::move(progress), session.store, session.run_id);
-  eval::Evaluation result = evaluate_encoder(*session.encoder, session.dataset, config.eval.split,
-                                             config.objective.similarity == "cosine", 100, &inspected, progress);
+  eval::Evaluation result =
+      evaluate_encoder(*session.encoder, session.dataset, config.eval.split, config.objective.similarity == "cosine",
+                       100, &inspected, progress, effective_precision(config.optimizer));
   std::vector<store::EvaluationRow> rows;
   for (size_t m = 0; m < result.measures.size(); ++m) {
     std::string name = result.measures[m].name();
@@ -213,7 +215,7 @@ TrainingSession::TrainingSession(const TrainConfig& config_, store::RunStore& st
   encoder = model::make_encoder(util::ConfigReader(config.encoder, source, "encoder"), config.seed);
   check_gradient_cache(config, *encoder, source);
   encoder->move_to(training_device(config, distributed));
-  if (config.optimizer.precision == "fp64") encoder->to(at::kDouble);
+  if (effective_precision(config.optimizer) == "fp64") encoder->to(at::kDouble);
   check_precision(config, encoder->device());
   encoder->train();
   build_optimizer(*this, source);
@@ -274,14 +276,47 @@ std::string cpu_threading_note(const model::Encoder& encoder) {
          (policy ? std::string(policy) : std::string("unset (OpenMP threads spin between ops)"));
 }
 
+// optimizer.precision "auto": resolved once, on the run's first start, from the device it trains
+// on; a run that already resolved it (a resume, here or on another machine) keeps its choice.
+// Returns the log line that says what was chosen and why ("" when precision is not auto), and
+// whether the choice was made now (then it must be stored).
+struct PrecisionResolution {
+  std::string note;
+  bool made_now = false;
+};
+
+PrecisionResolution resolve_auto_precision(TrainConfig& config, const at::Device& device, const store::RunStore& store,
+                                   int64_t run_id) {
+  OptimizerConfig& optimizer = config.optimizer;
+  if (optimizer.precision != "auto") return {};
+  // A caller may pass the config the run was created with: the stored one holds the choice.
+  if (optimizer.precision_resolved.empty())
+    if (auto run = store.find_run(run_id)) {
+      const nlohmann::json stored = nlohmann::json::parse(run->config_json, nullptr, false);
+      if (stored.is_object() && stored.contains("optimizer") && stored["optimizer"].is_object() &&
+          stored["optimizer"].contains("precision_resolved") && stored["optimizer"]["precision_resolved"].is_string())
+        optimizer.precision_resolved = stored["optimizer"]["precision_resolved"].get<std::string>();
+    }
+  if (!optimizer.precision_resolved.empty())
+    return {"precision auto: " + optimizer.precision_resolved + ", as chosen when the run first started", false};
+  const PrecisionChoice choice = choose_auto_precision(precision_facts(device));
+  optimizer.precision_resolved = choice.precision;
+  return {"precision auto: " + choice.precision + " (" + choice.reason + ")", true};
+}
+
 }  // namespace
 
-TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
+TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
                        dist::DistributedContext* distributed) {
-  check_world_size(config, run_id, distributed);
+  check_world_size(requested, run_id, distributed);
+  TrainConfig config = requested;
+  const PrecisionResolution precision = resolve_auto_precision(config, training_device(config, distributed), store, run_id);
   TrainingSession session(config, store, run_id, hooks, distributed);
   // First line of the run's log: what it computes with (LibTorch, device, GPU, CPU threading).
   session.message(model::runtime_line(session.encoder->device()) + cpu_threading_note(*session.encoder));
+  if (!precision.note.empty()) session.message(precision.note);
+  // Stored before any checkpoint, so every resume reads the choice from the run's config.
+  if (precision.made_now && session.writes) store.set_config(run_id, to_json(config).dump());
   TrainOutcome outcome;
   const int64_t first_step = resume_or_start(session, outcome);
   if (distributed)  // same config (a hash would say less) and same resume point on every rank
@@ -332,7 +367,7 @@ TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_
     const bool last = step + 1 == config.steps;
     if (session.writes && config.probe.every > 0 && (step % config.probe.every == 0 || last))
       store.append_probe_rows(run_id, run_probes(session.probes, *session.encoder, session.dataset, config.objective,
-                                                 step, writer));
+                                                 step, writer, effective_precision(config.optimizer)));
     if (session.writes &&
         ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end)))
       record_evaluation(session, step, writer);

@@ -70,6 +70,7 @@ struct TrainOutcome {
 // rank calls this: each scores its share of every global batch, gradients are averaged across
 // ranks, and only rank 0 writes to the store and checkpoints. The ranks check first that they
 // train the same config from the same step. A collective failure throws dist::DistributedError.
+// optimizer.precision "auto" is resolved on the first start and written back to the stored config.
 TrainOutcome train_run(const TrainConfig& config, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
                        dist::DistributedContext* distributed = nullptr);
 

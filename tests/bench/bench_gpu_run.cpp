@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
     if (!checkpoint) throw std::runtime_error("no final checkpoint written");
     auto dataset = multipos::train::load_training_dataset(json.at("dataset"), config_path);
     multipos::model::reset_cuda_peak(device);
+    // The run's precision, as the trainer's own evaluation encodes ("auto" resolved for the device).
+    multipos::train::EncodeOptions encoding;
+    encoding.precision = multipos::train::evaluation_precision(config.optimizer, device);
     auto encode_rate = [&](const nlohmann::json& encoder_json) {
       auto encoder = multipos::model::make_encoder(multipos::util::ConfigReader(encoder_json, config_path, "encoder"), 1);
       multipos::model::load_checkpoint(*encoder, checkpoint->dir, json.at("encoder"));
@@ -115,10 +118,10 @@ int main(int argc, char** argv) {
       torch::NoGradGuard no_grad;
       std::vector<std::string> warm(dataset.passage_texts.begin(),
                                     dataset.passage_texts.begin() + std::min<size_t>(512, dataset.passage_texts.size()));
-      multipos::train::encode_texts(*encoder, warm, multipos::model::TextRole::passage);  // kernels, allocator
+      multipos::train::encode_texts(*encoder, warm, multipos::model::TextRole::passage, {}, encoding);  // kernels
       multipos::model::synchronize(device);
       const auto start = Clock::now();
-      multipos::train::encode_texts(*encoder, dataset.passage_texts, multipos::model::TextRole::passage);
+      multipos::train::encode_texts(*encoder, dataset.passage_texts, multipos::model::TextRole::passage, {}, encoding);
       multipos::model::synchronize(device);
       return static_cast<double>(dataset.passage_texts.size()) / seconds_since(start);
     };
@@ -134,13 +137,14 @@ int main(int argc, char** argv) {
     encoder->move_to(device);
     encoder->eval();
     const auto eval_start = Clock::now();
-    const auto evaluation = multipos::train::evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine");
+    const auto evaluation = multipos::train::evaluate_encoder(*encoder, dataset, split, config.objective.similarity == "cosine",
+                                                              100, nullptr, {}, encoding.precision);
     const double eval_seconds = seconds_since(eval_start);
     const int64_t eval_peak = multipos::model::cuda_peak_allocated_bytes(device);
 
     std::printf("training: %.2f steps/s, %.1f examples/s (steps 1..%lld), whole run %.1f s\n", steps_per_s,
                 steps_per_s * static_cast<double>(config.batch.queries), static_cast<long long>(steps - 1), run_seconds);
-    std::printf("encoding: %.0f passages/s at passage_max_length %d", passages_per_s,
+    std::printf("encoding (%s): %.0f passages/s at passage_max_length %d", encoding.precision.c_str(), passages_per_s,
                 json.at("encoder").value("passage_max_length", 0));
     if (passages_per_s_128 > 0) std::printf(", %.0f passages/s at 128 tokens", passages_per_s_128);
     std::printf(" (%zu passages)\n", dataset.passage_texts.size());

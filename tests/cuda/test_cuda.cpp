@@ -47,7 +47,7 @@ nlohmann::json tiny_config(const std::string& device, const std::string& encoder
       {"dataset", {{"kind", "synthetic"}, {"topics", 4}, {"subtopics_per_topic", 3}, {"queries_per_subtopic", 4}, {"seed", 4}}},
       {"encoder", {{"kind", "bag"}, {"buckets", 2048}, {"embedding_dim", 16}}},
       {"batch", {{"queries", 6}, {"group_size", 4}, {"max_positives", 3}}},
-      {"optimizer", {{"lr", 0.02}, {"warmup_steps", 3}}},
+      {"optimizer", {{"lr", 0.02}, {"warmup_steps", 3}, {"precision", "fp32"}}},  // CPU and GPU compared in fp32
       {"probe", {{"every", 5}, {"queries", 3}, {"negatives", 4}}},
       {"eval", {{"every", 10}, {"split", "dev"}, {"at_end", true}}},
       {"checkpoint", {{"every", 5}}},
@@ -58,7 +58,7 @@ nlohmann::json tiny_config(const std::string& device, const std::string& encoder
       {"flush_every", 4},
   };
   if (encoder == "transformer")  // matmuls, layer norms and softmax: what autocast changes
-    json["encoder"] = {{"kind", "transformer"}, {"layers", 2}, {"dim", 32}, {"heads", 2}, {"max_length", 24}};
+    json["encoder"] = {{"kind", "transformer"}, {"layers", 2}, {"width", 32}, {"heads", 2}, {"ffn", 64}, {"passage_max_length", 24}};
   return json;
 }
 
@@ -176,6 +176,23 @@ TEST(Cuda, Bf16AndFp16AutocastWithLossScaling) {
   Trained fp16_clean = train(store, json);
   for (int64_t step = 0; step <= 7; ++step) EXPECT_EQ(fp16.loss.at(step), fp16_clean.loss.at(step)) << step;
   EXPECT_NE(fp16.loss.at(8), fp16_clean.loss.at(8));
+}
+
+// optimizer.precision "auto" on a GPU: bf16 where it computes bf16 natively (compute capability 8.0
+// or newer), fp32 below; the log names the GPU as the reason and the run's config stores the choice.
+TEST(Cuda, AutoPrecisionFollowsTheGpu) {
+  SKIP_WITHOUT_GPU();
+  multipos::testing::TempDir dir;
+  RunStore store(dir.file("runs.sqlite"));
+  auto json = tiny_config("cuda", "transformer");
+  json["optimizer"]["precision"] = "auto";
+  json["steps"] = 3;
+  Trained run = train(store, json);
+  const std::string expected = multipos::model::cuda_supports_bf16(at::Device(at::kCUDA, 0)) ? "bf16" : "fp32";
+  EXPECT_EQ(nlohmann::json::parse(store.find_run(run.run_id)->config_json)["optimizer"]["precision_resolved"], expected);
+  std::string log;
+  for (const auto& event : store.events_after(0, run.run_id)) log += event.message + "\n";
+  EXPECT_NE(log.find("precision auto: " + expected + " (cuda:0 ("), std::string::npos) << log;
 }
 
 // A checkpoint written on the GPU resumes on the CPU and the reverse; the continuation follows the
