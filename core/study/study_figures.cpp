@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -211,59 +212,67 @@ std::vector<Series> allocation_series(const StudyResults& results, const std::st
   return follow_sorted_rates(results, std::move(all));
 }
 
-// Stacked bars (true positives, false positives, negatives) per objective at one noise rate.
-void stacked_bars(FigureCanvas& canvas, Rect panel, const std::string& title, const StudyResults& results,
-                  const std::string& regime, double rate, bool gradient) {
-  canvas.text(panel.x0 + 4, panel.y0 + 16, title, kTitleSize, kInk);
-  Rect plot{panel.x0 + 52, panel.y0 + 30, panel.x1 - 12, panel.y1 - 44};
-  Axes axes(canvas, plot, 0, 1, 0, 1);
-  axes.draw_frame({}, "");
-  const Color parts[3] = {{60, 160, 90, 255}, {214, 69, 65, 255}, {170, 172, 182, 255}};
-  const AllocationField fields[2][3] = {
-      {AllocationField::true_mass, AllocationField::false_mass, AllocationField::negative_mass},
-      {AllocationField::true_gradient, AllocationField::false_gradient, AllocationField::negative_gradient}};
-  const auto& objectives = results.spec.objectives;
-  const float slot = (plot.x1 - plot.x0) / static_cast<float>(objectives.size());
-  for (size_t i = 0; i < objectives.size(); ++i) {
-    const float left = plot.x0 + slot * (i + 0.2f), right = plot.x0 + slot * (i + 0.8f);
-    double base = 0;
-    for (int part = 0; part < 3; ++part) {
-      SeedAggregate a = aggregate_allocation(results, regime, rate, objectives[i], fields[gradient][part]);
-      if (a.seeds == 0) continue;
-      canvas.fill_rect(left, axes.at(0, base + a.mean).y, right, axes.at(0, base).y, parts[part]);
-      base += a.mean;
-    }
-    canvas.text((left + right) / 2, plot.y1 + 18, objective_label(objectives[i]), kLabelSize, kInk, Align::center);
-  }
-  legend(canvas, plot.x0, panel.y1 - 8,
-         {{"true positives", parts[0]}, {"false positives", parts[1]}, {"negatives", parts[2]}});
-}
+// One part of a stacked bar: its legend label, colour, and its seed-mean share for an objective.
+struct BarPart {
+  std::string label;
+  Color color;
+  std::function<SeedAggregate(const std::string& objective)> share;
+};
 
-// Stacked bars by relevance grade (highest grade at the bottom) per objective at one noise rate:
-// the positives' share of mass or of |dL/ds|; what is left above the bars went to negatives.
-void grade_bars(FigureCanvas& canvas, Rect panel, const std::string& title, const StudyResults& results,
-                const std::string& regime, double rate, bool gradient, const std::vector<double>& grades) {
+// Stacked bars per objective, parts bottom-up, on a 0..1 scale, with a legend of the parts.
+void stacked_bars(FigureCanvas& canvas, Rect panel, const std::string& title, const std::vector<std::string>& objectives,
+                  const std::vector<BarPart>& parts) {
   canvas.text(panel.x0 + 4, panel.y0 + 16, title, kTitleSize, kInk);
   Rect plot{panel.x0 + 52, panel.y0 + 30, panel.x1 - 12, panel.y1 - 44};
   Axes axes(canvas, plot, 0, 1, 0, 1);
   axes.draw_frame({}, "");
-  const auto& objectives = results.spec.objectives;
   const float slot = (plot.x1 - plot.x0) / static_cast<float>(objectives.size());
   for (size_t i = 0; i < objectives.size(); ++i) {
     const float left = plot.x0 + slot * (i + 0.2f), right = plot.x0 + slot * (i + 0.8f);
     double base = 0;
-    for (size_t g = 0; g < grades.size(); ++g) {
-      SeedAggregate a = aggregate_grade_allocation(results, regime, rate, objectives[i], grades[g], gradient);
+    for (const BarPart& part : parts) {
+      const SeedAggregate a = part.share(objectives[i]);
       if (a.seeds == 0) continue;
-      canvas.fill_rect(left, axes.at(0, base + a.mean).y, right, axes.at(0, base).y, grade_color(g, grades.size()));
+      canvas.fill_rect(left, axes.at(0, base + a.mean).y, right, axes.at(0, base).y, part.color);
       base += a.mean;
     }
     canvas.text((left + right) / 2, plot.y1 + 18, objective_label(objectives[i]), kLabelSize, kInk, Align::center);
   }
   std::vector<std::pair<std::string, Color>> entries;
-  for (size_t g = 0; g < grades.size(); ++g)
-    entries.emplace_back("grade " + format_grade(grades[g]), grade_color(g, grades.size()));
+  for (const BarPart& part : parts) entries.emplace_back(part.label, part.color);
   legend(canvas, plot.x0, panel.y1 - 8, entries);
+}
+
+// The full split (true positives, false positives, negatives) of mass or gradient at one noise rate.
+std::vector<BarPart> truth_parts(const StudyResults& results, const std::string& regime, double rate, bool gradient) {
+  const AllocationField fields[2][3] = {
+      {AllocationField::true_mass, AllocationField::false_mass, AllocationField::negative_mass},
+      {AllocationField::true_gradient, AllocationField::false_gradient, AllocationField::negative_gradient}};
+  const char* labels[3] = {"true positives", "false positives", "negatives"};
+  const Color colors[3] = {{60, 160, 90, 255}, {214, 69, 65, 255}, {170, 172, 182, 255}};
+  std::vector<BarPart> parts;
+  for (int part = 0; part < 3; ++part) {
+    const AllocationField field = fields[gradient][part];
+    parts.push_back({labels[part], colors[part], [&results, regime, rate, field](const std::string& objective) {
+                       return aggregate_allocation(results, regime, rate, objective, field);
+                     }});
+  }
+  return parts;
+}
+
+// The positives' share by relevance grade (highest grade at the bottom); what is left above the
+// bars went to negatives.
+std::vector<BarPart> grade_parts(const StudyResults& results, const std::string& regime, double rate, bool gradient,
+                                 const std::vector<double>& grades) {
+  std::vector<BarPart> parts;
+  for (size_t g = 0; g < grades.size(); ++g) {
+    const double grade = grades[g];
+    parts.push_back({"grade " + format_grade(grade), grade_color(g, grades.size()),
+                     [&results, regime, rate, grade, gradient](const std::string& objective) {
+                       return aggregate_grade_allocation(results, regime, rate, objective, grade, gradient);
+                     }});
+  }
+  return parts;
 }
 
 }  // namespace
@@ -318,16 +327,19 @@ FigureCanvas allocation_figure(const StudyResults& results, const std::string& r
   line_panel(canvas, {static_cast<float>(panel_width), 36, 2.0f * panel_width, 36.0f + panel_height},
              "Gradient share on false positives", rates, gradient);
   const float second_row = 36.0f + panel_height + 10;
+  const auto& objectives = results.spec.objectives;
   stacked_bars(canvas, {0, second_row, static_cast<float>(panel_width), second_row + panel_height},
-               "Mass split at noise " + format_rate(noisiest), results, regime, noisiest, false);
+               "Mass split at noise " + format_rate(noisiest), objectives, truth_parts(results, regime, noisiest, false));
   stacked_bars(canvas, {static_cast<float>(panel_width), second_row, 2.0f * panel_width, second_row + panel_height},
-               "Gradient split at noise " + format_rate(noisiest), results, regime, noisiest, true);
+               "Gradient split at noise " + format_rate(noisiest), objectives, truth_parts(results, regime, noisiest, true));
   if (!grades.empty()) {
     const float third_row = second_row + panel_height + 10;
-    grade_bars(canvas, {0, third_row, static_cast<float>(panel_width), third_row + panel_height},
-               "Mass on positives by grade, noise " + format_rate(noisiest), results, regime, noisiest, false, grades);
-    grade_bars(canvas, {static_cast<float>(panel_width), third_row, 2.0f * panel_width, third_row + panel_height},
-               "Gradient share by grade, noise " + format_rate(noisiest), results, regime, noisiest, true, grades);
+    stacked_bars(canvas, {0, third_row, static_cast<float>(panel_width), third_row + panel_height},
+                 "Mass on positives by grade, noise " + format_rate(noisiest), objectives,
+                 grade_parts(results, regime, noisiest, false, grades));
+    stacked_bars(canvas, {static_cast<float>(panel_width), third_row, 2.0f * panel_width, third_row + panel_height},
+                 "Gradient share by grade, noise " + format_rate(noisiest), objectives,
+                 grade_parts(results, regime, noisiest, true, grades));
   }
   legend_of(canvas, mass, 60, static_cast<float>(canvas.height() - 14));
   return canvas;
