@@ -53,7 +53,7 @@ struct ObjectiveTraits {
   // Significance tables compare every objective against the references present in a study,
   // in ascending rank (0: not a reference).
   int reference_rank = 0;
-  std::string summary;  // one line, for tooltips and --help
+  std::string summary;  // one line: the launch form shows it when the objective is hovered
 };
 
 // Every registered objective, in the order the studio and reports list them.

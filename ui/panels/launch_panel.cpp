@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/objectives/positive_sampling.hpp"
+#include "core/objectives/registry.hpp"
 #include "core/util/assets.hpp"
 #include "core/runs/scheduler.hpp"
 
@@ -163,6 +164,9 @@ void LaunchPanel::draw_objectives() {
       }
       draft_.objectives = std::move(chosen);
     }
+    if (ImGui::IsItemHovered())
+      if (const auto* traits = objectives::find_objective(names[i]); traits && !traits->summary.empty())
+        ImGui::SetTooltip("%s: %s", traits->label.c_str(), traits->summary.c_str());
   }
   if (ImGui::SmallButton("All")) draft_.objectives = names;
   ImGui::SameLine();
