@@ -9,7 +9,7 @@ namespace multipos::app {
 
 int train_command(const std::vector<std::string>& args);
 int runs_command(const std::vector<std::string>& args);
-// Background workers (worker_commands.cpp).
+// Background workers, over core/runs' RunService (scheduling.hpp; one file per command).
 int launch_command(const std::vector<std::string>& args);
 int scheduler_command(const std::vector<std::string>& args);
 int stop_command(const std::vector<std::string>& args);

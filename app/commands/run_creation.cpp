@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/objectives/registry.hpp"
+#include "core/runs/run_service.hpp"
 #include "core/train/baseline.hpp"
 #include "core/train/train_config.hpp"
 #include "core/util/config_override.hpp"
@@ -91,15 +92,7 @@ std::vector<int64_t> create_runs_from_cli(const CliArgs& cli, store::RunStore& s
   std::vector<int64_t> run_ids;
   for (const auto& run_config : resolved) {
     if (baselines_only) break;
-    store::NewRun run;
-    run.name = run_config.name;
-    run.objective = run_config.objective.name;
-    run.dataset = train::dataset_label(run_config);
-    run.config_json = train::to_json(run_config).dump();
-    run.seed = static_cast<int64_t>(run_config.seed);
-    run.group_id = group;
-    run.total_steps = run_config.steps;
-    run_ids.push_back(store.create_run(run));
+    run_ids.push_back(store.create_run(runs::new_run_row(run_config, group)));
   }
   // BM25 first: it takes seconds, the untrained encoder may take minutes to encode the corpus.
   if (baselines.count("bm25")) {

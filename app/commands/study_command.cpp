@@ -4,26 +4,22 @@
 // grid it continues: finished runs are reused, stopped or failed ones resume from their checkpoint.
 #include <unistd.h>
 
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 
 #include "app/commands/cli_args.hpp"
 #include "app/commands/commands.hpp"
 #include "app/commands/run_creation.hpp"
+#include "app/commands/scheduling.hpp"
 #include "core/data/dataset_factory.hpp"
 #include "core/objectives/config.hpp"
 #include "core/runs/process.hpp"
-#include "core/runs/scheduler.hpp"
-#include "core/runs/worker_launcher.hpp"
+#include "core/runs/run_service.hpp"
 #include "core/store/run_store.hpp"
 #include "core/study/study_report.hpp"
+#include "core/study/study_runner.hpp"
 #include "core/study/study_spec.hpp"
 #include "core/study/study_summary.hpp"
-#include "core/train/baseline.hpp"
-#include "core/train/train_config.hpp"
 #include "core/util/assets.hpp"
 #include "core/util/config_reader.hpp"
 
@@ -44,14 +40,6 @@ const char* kUsage =
     "  --positive-sampling  repeat the grid for each batch.positive_sampling scheme (first, rotate, random,\n"
     "                  graded_random); the report has one set of tables per scheme\n"
     "  --plan          validate the grid and the dataset, print the planned runs, start nothing\n";
-
-volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_interrupt(int) { g_interrupted = 1; }
-
-void say(const std::string& text) {
-  std::printf("%s\n", text.c_str());
-  std::fflush(stdout);
-}
 
 std::vector<double> rate_list(const std::string& text) {
   std::vector<double> rates;
@@ -130,123 +118,6 @@ study::StudySpec resolve_spec(const CliArgs& cli, int& max_concurrent) {
   return study::study_spec_from_json(study::to_json(spec), "study " + spec.name);
 }
 
-// Every planned config must parse before anything is created; the dataset must load.
-void validate(const study::StudySpec& spec) {
-  for (const auto& planned : study::plan_study(spec))
-    train::train_config_from_json(planned.config, "study " + spec.name + " (" + planned.cell.key() + ")");
-  for (uint64_t seed : spec.seeds)
-    train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name + " (baseline)");
-  auto first = study::plan_study(spec).front().config;
-  data::load_dataset(first["dataset"], "study " + spec.name + " dataset");
-}
-
-study::StudyState open_state(const study::StudySpec& spec, const std::string& directory) {
-  if (!std::filesystem::exists(study::study_state_path(directory))) return study::StudyState{spec, {}, 0, {}};
-  study::StudyState state = study::load_study_state(directory);
-  auto differences = study::differing_fields(state.spec, spec);
-  if (!differences.empty()) {
-    std::string fields;
-    for (const auto& field : differences) fields += (fields.empty() ? "" : ", ") + field;
-    throw UsageError("study '" + spec.name + "' already exists in " + directory + " with another grid (differs in: " +
-                     fields + "); pass --name to start a new study, or repeat the original options to continue it");
-  }
-  return state;
-}
-
-// Creates, keeps or resumes the run of each planned cell; returns how many were (re)queued.
-int queue_runs(const study::StudySpec& spec, study::StudyState& state, store::RunStore& store, const std::string& directory) {
-  int queued = 0;
-  for (const auto& planned : study::plan_study(spec)) {
-    const std::string key = planned.cell.key();
-    auto known = state.runs.count(key) ? store.find_run(state.runs[key]) : std::nullopt;
-    if (known && (known->status == "finished" || known->status == "running" || known->status == "queued")) continue;
-    if (known) {
-      try {
-        store.requeue(known->id);  // resumes from its last checkpoint
-        ++queued;
-        continue;
-      } catch (const std::exception& error) {
-        say("run " + std::to_string(known->id) + " (" + key + ") cannot resume (" + error.what() + "): starting it afresh");
-      }
-    }
-    train::TrainConfig config = train::train_config_from_json(planned.config, "study " + spec.name);
-    store::NewRun run;
-    run.name = config.name;
-    run.objective = config.objective.name;
-    run.dataset = train::dataset_label(config);
-    run.config_json = train::to_json(config).dump();
-    run.seed = static_cast<int64_t>(config.seed);
-    run.group_id = planned.group_id;
-    run.total_steps = config.steps;
-    state.runs[key] = store.create_run(run);
-    study::save_study_state(state, directory);  // after each run: an interruption leaves no unknown run
-    ++queued;
-  }
-  return queued;
-}
-
-void record_baselines(const study::StudySpec& spec, study::StudyState& state, store::RunStore& store,
-                      const std::string& directory) {
-  auto finished = [&](int64_t id) {
-    auto run = id > 0 ? store.find_run(id) : std::nullopt;
-    return run && run->status == "finished";
-  };
-  const std::string group = "study:" + spec.name;
-  if (!finished(state.bm25_run)) {
-    say("scoring the BM25 baseline");
-    state.bm25_run = train::record_bm25_baseline(
-        train::train_config_from_json(study::baseline_config(spec, spec.seeds.front()), "study " + spec.name), store, group);
-    study::save_study_state(state, directory);
-  }
-  for (uint64_t seed : spec.seeds) {
-    if (finished(state.untrained_runs[seed])) continue;
-    say("scoring the untrained encoder (seed " + std::to_string(seed) + ")");
-    state.untrained_runs[seed] = train::record_untrained_baseline(
-        train::train_config_from_json(study::baseline_config(spec, seed), "study " + spec.name), store, group, say);
-    study::save_study_state(state, directory);
-  }
-}
-
-struct Progress {
-  int finished = 0, active = 0, failed = 0, total = 0;
-};
-
-Progress progress_of(const study::StudyState& state, const store::RunStore& store) {
-  Progress progress;
-  for (const auto& [key, id] : state.runs) {
-    auto run = store.find_run(id);
-    ++progress.total;
-    if (!run) continue;
-    if (run->status == "finished") ++progress.finished;
-    else if (run->status == "queued" || run->status == "running") ++progress.active;
-    else ++progress.failed;
-  }
-  return progress;
-}
-
-// Ticks the scheduler until no run of the study is queued or running; false when interrupted.
-bool train_study(const std::string& database, const study::StudyState& state, int max_concurrent) {
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  store::RunStore store(database);
-  runs::WorkerLauncher launcher(runs::current_executable(), database);
-  runs::Scheduler scheduler(launcher, {max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds, std::nullopt});
-  int last_finished = -1;
-  while (!g_interrupted) {
-    runs::TickReport report = scheduler.tick(store);
-    for (const auto& failed : report.failed) say("run " + std::to_string(failed.run_id) + " failed: " + failed.reason);
-    Progress progress = progress_of(state, store);
-    if (progress.finished != last_finished) {
-      say("study: " + std::to_string(progress.finished) + "/" + std::to_string(progress.total) + " runs finished, " +
-          std::to_string(progress.active) + " queued or running, " + std::to_string(progress.failed) + " failed or stopped");
-      last_finished = progress.finished;
-    }
-    if (progress.active == 0 && launcher.live_children() == 0) return true;
-    for (int slice = 0; slice < 5 && !g_interrupted; ++slice) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 int write_report(const std::string& database, const std::string& directory) {
   study::StudyState state = study::load_study_state(directory);
   store::RunStore store(database, store::RunStore::Mode::read_only);
@@ -272,8 +143,13 @@ int study_command(const std::vector<std::string>& args) {
   study::StudySpec spec = resolve_spec(cli, max_concurrent);
   const std::string directory = study::study_directory(database, spec.name);
   if (cli.has("report-only")) return write_report(database, directory);
-  study::StudyState state = open_state(spec, directory);
-  validate(spec);
+  study::StudyState state;
+  try {
+    state = study::open_study_state(spec, directory);
+  } catch (const study::StudyError& error) {
+    throw UsageError(error.what());
+  }
+  study::validate_study(spec);
   if (cli.has("plan")) {
     for (const auto& planned : study::plan_study(spec)) say(planned.cell.key());
     say(std::to_string(study::plan_study(spec).size()) + " runs, plus BM25 and " + std::to_string(spec.seeds.size()) +
@@ -289,16 +165,16 @@ int study_command(const std::vector<std::string>& args) {
         "/study.log); its report will be " + directory + "/report.md");
     return 0;
   }
-  {
-    store::RunStore store(database);
-    const size_t planned = study::plan_study(spec).size();
-    const int queued = queue_runs(spec, state, store, directory);
-    say("study '" + spec.name + "': " + std::to_string(planned) + " runs planned, " + std::to_string(queued) +
-        " queued now, " + std::to_string(planned - static_cast<size_t>(queued)) + " reused");
-    record_baselines(spec, state, store, directory);
-    study::save_study_state(state, directory);
-  }
-  if (!train_study(database, state, max_concurrent)) {
+  runs::RunService service({database, "", {max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds, std::nullopt},
+                            nullptr, nullptr});
+  const size_t planned = study::plan_study(spec).size();
+  const int queued = study::queue_study_runs(spec, state, service, directory, say);
+  say("study '" + spec.name + "': " + std::to_string(planned) + " runs planned, " + std::to_string(queued) +
+      " queued now, " + std::to_string(planned - static_cast<size_t>(queued)) + " reused");
+  study::record_study_baselines(spec, state, service.store(), directory, say);
+  study::save_study_state(state, directory);
+  service.take_events();
+  if (!study::schedule_study(service, state, say)) {
     say("study interrupted: running workers carry on; run the same command again to continue");
     return 130;
   }

@@ -1,5 +1,6 @@
 #include "ui/background/run_control.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -7,9 +8,9 @@
 #include <thread>
 #include <utility>
 
+#include "core/runs/gpus.hpp"
 #include "core/runs/process.hpp"
-#include "core/runs/scheduler.hpp"
-#include "core/runs/worker_launcher.hpp"
+#include "core/runs/run_service.hpp"
 #include "core/store/run_store.hpp"
 
 namespace multipos::ui {
@@ -28,39 +29,37 @@ std::string join(const std::vector<std::string>& words) {
   return text;
 }
 
-// Deletes the run's files beside the database; returns what it removed, for the log.
-std::string remove_run_files(const std::string& database, int64_t run_id) {
-  namespace fs = std::filesystem;
-  const std::string run = "run-" + std::to_string(run_id);
-  std::string removed;
-  std::error_code error;
-  const fs::path checkpoints = fs::path(database + ".checkpoints") / run;
-  if (fs::remove_all(checkpoints, error) > 0 && !error) removed += " " + checkpoints.string();
-  if (error) throw std::runtime_error("could not remove " + checkpoints.string() + ": " + error.message());
-  const fs::path log = runs::worker_log_path(database, run_id);
-  if (fs::remove(log, error) && !error) removed += " " + log.string();
-  if (error) throw std::runtime_error("could not remove " + log.string() + ": " + error.message());
-  return removed;
-}
-
-// Everything the thread holds once it first has work: opened lazily so a studio that only looks
-// at a database never opens it for writing (or creates it).
-struct Machinery {
-  std::unique_ptr<store::RunStore> store;
-  std::unique_ptr<runs::WorkerLauncher> launcher;
-  std::unique_ptr<runs::Scheduler> scheduler;
-  std::string executable;
-  bool scheduling = false;  // something was launched: tick from now on
-  int max_concurrent = 1;
-  int queued_left = 0;
-
-  // The scheduler refers to the launcher: release in reverse order of creation.
-  void close() {
-    scheduler.reset();
-    launcher.reset();
-    store.reset();
+// The studio's sentence for a run service event; empty for events the launch message covers.
+ControlMessage message_for(const runs::RunEvent& event, const std::string& database) {
+  using Kind = runs::RunEvent::Kind;
+  const std::string run = "run #" + std::to_string(event.run_id);
+  switch (event.kind) {
+    case Kind::queued:
+      return {};
+    case Kind::requeued:
+      return {LogLevel::info, "Queued " + run + " again; it resumes from its last checkpoint"};
+    case Kind::started:
+      return {LogLevel::info, "Started " + run + " (worker pid " + std::to_string(event.pid) + ", log " +
+                                  runs::worker_log_path(database, event.run_id) + ")"};
+    case Kind::failed:
+      return {LogLevel::error, "Run #" + std::to_string(event.run_id) + " failed: " + event.text};
+    case Kind::stopping:
+      return {LogLevel::info, "Asked " + run + " to stop (SIGTERM to worker pid " + std::to_string(event.pid) +
+                                  "); it stops after its current step"};
+    case Kind::cancelled:
+      return {LogLevel::info, "Cancelled queued " + run};
+    case Kind::killed:
+      return {LogLevel::info, "Killed " + run + ": " + event.text};
+    case Kind::moved:
+      return {LogLevel::info, "Moved " + run + " to position " + std::to_string(event.position) + " of the queue"};
+    case Kind::notes_saved:
+      return {LogLevel::info, "Saved tags and notes of " + run};
+    case Kind::deleted:
+      return {LogLevel::info, "Deleted " + run + (event.text.empty() ? " (it had no checkpoints or log)"
+                                                                     : "; removed" + event.text)};
   }
-};
+  return {};
+}
 
 }  // namespace
 
@@ -90,41 +89,13 @@ void RunControl::launch(LaunchRequest request) {
   enqueue(std::move(command));
 }
 
-void RunControl::stop(int64_t run_id) {
-  Command command;
-  command.kind = Command::Kind::stop;
-  command.run_id = run_id;
-  enqueue(std::move(command));
-}
-
-void RunControl::cancel(int64_t run_id) {
-  Command command;
-  command.kind = Command::Kind::cancel;
-  command.run_id = run_id;
-  enqueue(std::move(command));
-}
-
-void RunControl::resume(int64_t run_id) {
-  Command command;
-  command.kind = Command::Kind::resume;
-  command.run_id = run_id;
-  enqueue(std::move(command));
-}
+void RunControl::stop(int64_t run_id) { enqueue({Command::Kind::stop, {}, run_id, {}, {}}); }
+void RunControl::cancel(int64_t run_id) { enqueue({Command::Kind::cancel, {}, run_id, {}, {}}); }
+void RunControl::resume(int64_t run_id) { enqueue({Command::Kind::resume, {}, run_id, {}, {}}); }
+void RunControl::remove(int64_t run_id) { enqueue({Command::Kind::remove, {}, run_id, {}, {}}); }
 
 void RunControl::set_notes(int64_t run_id, std::string tags, std::string notes) {
-  Command command;
-  command.kind = Command::Kind::set_notes;
-  command.run_id = run_id;
-  command.tags = std::move(tags);
-  command.notes = std::move(notes);
-  enqueue(std::move(command));
-}
-
-void RunControl::remove(int64_t run_id) {
-  Command command;
-  command.kind = Command::Kind::remove;
-  command.run_id = run_id;
-  enqueue(std::move(command));
+  enqueue({Command::Kind::set_notes, {}, run_id, std::move(tags), std::move(notes)});
 }
 
 std::vector<ControlMessage> RunControl::take_messages() {
@@ -147,92 +118,76 @@ void RunControl::say(LogLevel level, std::string text) {
   messages_.push_back({level, std::move(text)});
 }
 
+// Thread side: the run service, opened lazily so a studio that only looks at a database never
+// opens it for writing (or creates it); scheduling starts with the first launch or resume.
+struct RunControl::Machinery {
+  std::unique_ptr<runs::RunService> service;
+  bool scheduling = false;
+  int max_concurrent = 1;
+  int queued_left = 0;
+};
+
+void RunControl::open(Machinery& machinery) {
+  if (machinery.service) return;
+  runs::RunServiceOptions options;
+  options.database = options_.db_path;
+  options.worker_executable = options_.worker_executable;
+  options.scheduler.max_concurrent = machinery.max_concurrent;
+  machinery.service = std::make_unique<runs::RunService>(std::move(options));
+}
+
+void RunControl::forward_events(runs::RunService& service) {
+  for (const auto& event : service.take_events()) {
+    ControlMessage message = message_for(event, service.database());
+    if (!message.text.empty()) say(message.level, std::move(message.text));
+  }
+}
+
+void RunControl::execute(Machinery& machinery, const Command& command) {
+  runs::RunService& service = *machinery.service;
+  switch (command.kind) {
+    case Command::Kind::launch: {
+      if (!options_.factory.create) throw std::runtime_error("this studio cannot create runs (no run factory)");
+      const std::vector<int64_t> ids = options_.factory.create(command.request, service.store());
+      service.note_queued(ids);
+      say(LogLevel::info, "Queued runs " + run_list(ids) + " (" + join(command.request.objectives) + ", " +
+                              std::to_string(command.request.steps) + " steps); the studio starts them");
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        created_.insert(created_.end(), ids.begin(), ids.end());
+      }
+      machinery.scheduling = true;
+      machinery.max_concurrent = command.request.max_concurrent;
+      break;
+    }
+    case Command::Kind::stop:
+      service.stop(command.run_id);
+      break;
+    case Command::Kind::cancel:
+      service.cancel(command.run_id);
+      break;
+    case Command::Kind::resume:
+      service.resume(command.run_id);
+      if (!machinery.scheduling) {
+        machinery.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(),
+                                                                 static_cast<int>(runs::host_gpus().size()));
+      }
+      machinery.scheduling = true;
+      break;
+    case Command::Kind::set_notes:
+      service.set_notes(command.run_id, command.tags, command.notes);
+      break;
+    case Command::Kind::remove:
+      service.remove(command.run_id);
+      break;
+  }
+  service.set_max_concurrent(machinery.max_concurrent);
+  forward_events(service);
+}
+
 void RunControl::run() {
-  const std::string database = std::filesystem::absolute(options_.db_path).lexically_normal().string();
   const auto tick_interval = std::chrono::duration<double>(options_.tick_seconds);
   Machinery machinery;
-  auto open = [&] {
-    if (machinery.store) return;
-    machinery.executable =
-        options_.worker_executable.empty() ? runs::current_executable() : options_.worker_executable;
-    machinery.store = std::make_unique<store::RunStore>(database);
-    machinery.launcher = std::make_unique<runs::WorkerLauncher>(machinery.executable, database);
-  };
-  auto open_scheduler = [&] {
-    const runs::SchedulerOptions scheduler_options{machinery.max_concurrent, runs::kDefaultHeartbeatTimeoutSeconds,
-                                                   std::nullopt};
-    if (!machinery.scheduler) {
-      machinery.scheduler = std::make_unique<runs::Scheduler>(*machinery.launcher, scheduler_options);
-    }
-    machinery.scheduler->set_max_concurrent(machinery.max_concurrent);
-  };
-  auto execute = [&](const Command& command) {
-    switch (command.kind) {
-      case Command::Kind::launch: {
-        if (!options_.factory.create) throw std::runtime_error("this studio cannot create runs (no run factory)");
-        const std::vector<int64_t> ids = options_.factory.create(command.request, *machinery.store);
-        say(LogLevel::info, "Queued runs " + run_list(ids) + " (" + join(command.request.objectives) + ", " +
-                                std::to_string(command.request.steps) + " steps); the studio starts them");
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          created_.insert(created_.end(), ids.begin(), ids.end());
-        }
-        machinery.scheduling = true;
-        machinery.max_concurrent = command.request.max_concurrent;
-        open_scheduler();
-        break;
-      }
-      case Command::Kind::stop: {
-        const int64_t pid = runs::stop_run(*machinery.store, *machinery.launcher, command.run_id);
-        say(LogLevel::info, pid > 0 ? "Asked run #" + std::to_string(command.run_id) + " to stop (SIGTERM to worker pid " +
-                                          std::to_string(pid) + "); it stops after its current step"
-                                    : "Cancelled queued run #" + std::to_string(command.run_id));
-        break;
-      }
-      case Command::Kind::cancel:
-        runs::cancel_run(*machinery.store, command.run_id);
-        say(LogLevel::info, "Cancelled queued run #" + std::to_string(command.run_id));
-        break;
-      case Command::Kind::resume:
-        machinery.store->requeue(command.run_id);
-        say(LogLevel::info, "Queued run #" + std::to_string(command.run_id) +
-                                " again; it resumes from its last checkpoint");
-        if (!machinery.scheduling) {
-          machinery.max_concurrent = runs::default_max_concurrent(std::thread::hardware_concurrency(),
-                                                                   static_cast<int>(runs::host_gpus().size()));
-        }
-        machinery.scheduling = true;
-        open_scheduler();
-        break;
-      case Command::Kind::set_notes:
-        machinery.store->set_notes(command.run_id, command.tags, command.notes);
-        say(LogLevel::info, "Saved tags and notes of run #" + std::to_string(command.run_id));
-        break;
-      case Command::Kind::remove: {
-        const auto run = machinery.store->find_run(command.run_id);
-        if (!run) throw std::runtime_error("no such run (already deleted?)");
-        if (run->status == "running") throw std::runtime_error("is running; stop it before deleting it");
-        machinery.store->delete_run(command.run_id);
-        const std::string files = remove_run_files(database, command.run_id);
-        say(LogLevel::info, "Deleted run #" + std::to_string(command.run_id) +
-                                (files.empty() ? " (it had no checkpoints or log)" : "; removed" + files));
-        break;
-      }
-    }
-  };
-  auto tick = [&] {
-    const runs::TickReport report = machinery.scheduler->tick(*machinery.store);
-    for (const auto& started : report.started) {
-      say(LogLevel::info, "Started run #" + std::to_string(started.run_id) + " (worker pid " +
-                              std::to_string(started.pid) + ", log " +
-                              runs::worker_log_path(database, started.run_id) + ")");
-    }
-    for (const auto& failed : report.failed) {
-      say(LogLevel::error, "Run #" + std::to_string(failed.run_id) + " failed: " + failed.reason);
-    }
-    machinery.queued_left = report.queued;
-  };
-
   std::string last_failure;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
@@ -245,19 +200,25 @@ void RunControl::run() {
     in_progress_ = batch.size();
     lock.unlock();
     try {
-      if (!batch.empty() || machinery.scheduling) open();
+      if (!batch.empty() || machinery.scheduling) open(machinery);
       for (const Command& command : batch) {
         try {
-          execute(command);
+          execute(machinery, command);
+        } catch (const runs::RunControlError& error) {  // names the run already: "run 5 is running; ..."
+          std::string what = error.what();
+          if (!what.empty()) what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
+          say(LogLevel::error, what);
+          machinery.service->take_events();
         } catch (const std::exception& error) {
           const std::string what = command.kind == Command::Kind::launch ? "Launch failed: "
                                    : "Run #" + std::to_string(command.run_id) + ": ";
           say(LogLevel::error, what + error.what());
+          machinery.service->take_events();
         }
       }
       if (machinery.scheduling) {
-        open_scheduler();
-        tick();
+        machinery.queued_left = machinery.service->tick().queued;
+        forward_events(*machinery.service);
       }
       last_failure.clear();
     } catch (const std::exception& error) {
@@ -266,26 +227,25 @@ void RunControl::run() {
       const std::string message = std::string("Run control: ") + error.what();
       if (message != last_failure) say(LogLevel::error, message);
       last_failure = message;
-      machinery.close();
+      machinery.service.reset();
     }
     lock.lock();
     in_progress_ = 0;
   }
   lock.unlock();
 
-  if (machinery.scheduling && machinery.queued_left > 0 && options_.hand_over_on_exit &&
-      !machinery.executable.empty()) {
+  if (machinery.scheduling && machinery.queued_left > 0 && options_.hand_over_on_exit) {
     try {
       // Nobody would start the runs still queued once the studio is gone: a detached scheduler
       // (the same one `multipos launch` starts) carries on and exits when the queue is empty.
-      runs::spawn_detached({machinery.executable, "scheduler", "--db", database, "--max-concurrent",
-                            std::to_string(machinery.max_concurrent)},
-                           database + ".logs/scheduler.log");
+      open(machinery);
+      machinery.service->set_max_concurrent(machinery.max_concurrent);
+      machinery.service->hand_over();
     } catch (const std::exception&) {
       // Nowhere to report it any more; `multipos scheduler --db FILE` starts them by hand.
     }
   }
-  machinery.close();  // close SQLite on the thread that used it
+  machinery.service.reset();  // close SQLite on the thread that used it
 }
 
 }  // namespace multipos::ui

@@ -1,9 +1,10 @@
-// The studio's hands on training: a thread with its own read-write RunStore that creates the runs
-// the "New runs" panel asks for, stops and cancels runs, and once something was launched ticks
-// core/runs' Scheduler every second, so queued runs start as background worker processes (their
-// own sessions: they survive the studio). When the studio closes with runs still queued, a
-// detached `multipos scheduler` takes over the queue. Requests go in through a queue; what
-// happened comes back as log messages and the ids of created runs.
+// The studio's hands on training: a thin adapter that runs core/runs' RunService (the same one
+// the CLI and studies drive) on a thread of its own. It creates the runs the "New runs" panel asks
+// for, stops, cancels, resumes and deletes runs, and once something was launched ticks the service
+// every second, so queued runs start as background worker processes (their own sessions: they
+// survive the studio). When the studio closes with runs still queued, the service hands the queue
+// to a detached `multipos scheduler`. Requests go in through a queue; the service's events come
+// back as log messages, with the ids of created runs.
 // Thread-safety: public methods are for the UI thread; the thread owns the store and scheduler.
 #pragma once
 
@@ -17,6 +18,10 @@
 
 #include "ui/models/launch_request.hpp"
 #include "ui/studio_log.hpp"
+
+namespace multipos::runs {
+class RunService;
+}
 
 namespace multipos::ui {
 
@@ -70,8 +75,13 @@ class RunControl {
     std::string tags, notes;  // set_notes
   };
 
+  struct Machinery;
+
   void enqueue(Command command);
   void run();
+  void open(Machinery& machinery);
+  void execute(Machinery& machinery, const Command& command);
+  void forward_events(runs::RunService& service);
   void say(LogLevel level, std::string text);
 
   const RunControlOptions options_;
