@@ -16,6 +16,7 @@
 #include "core/dist/local_launcher.hpp"
 #include "core/model/encoder.hpp"
 #include "core/runs/process.hpp"
+#include "core/runs/run_service.hpp"
 #include "core/store/run_store.hpp"
 #include "core/train/trainer.hpp"
 
@@ -23,8 +24,6 @@ namespace multipos::app {
 
 namespace {
 
-volatile std::sig_atomic_t g_stop_requested = 0;
-extern "C" void request_stop(int) { g_stop_requested = 1; }
 
 const char* kUsage =
     "usage: multipos train [--config FILE.json] [--db FILE] [--objective NAME|a,b,...|all]\n"
@@ -45,7 +44,7 @@ std::string format_duration(double seconds) {
 
 train::TrainHooks make_hooks(int64_t run_id, bool quiet, const std::string& who) {
   train::TrainHooks hooks;
-  hooks.should_stop = [] { return g_stop_requested != 0; };
+  hooks.should_stop = [] { return runs::quit_requested(); };
   hooks.on_message = [quiet, run_id, who](const std::string& text) {
     if (!quiet) std::printf("[run %lld%s] %s\n", static_cast<long long>(run_id), who.c_str(), text.c_str());
   };
@@ -130,13 +129,13 @@ int launch_local_group(store::RunStore& store, int64_t run_id, int nproc, double
   launch.processes = nproc;
   launch.timeout = group_timeout(timeout_seconds);
   launch.extra_environment = {{"MULTIPOS_LAUNCHER_PID", std::to_string(getpid())}};
-  launch.stop_requested = [] { return g_stop_requested != 0; };
+  launch.stop_requested = [] { return runs::quit_requested(); };
   std::vector<dist::WorkerExit> exits = dist::run_local_workers(launch);
   std::string failures;
   bool stopped = false;
   for (const auto& worker : exits) {
     // A worker still starting up when the stop came dies of the SIGTERM itself: stopped too.
-    const bool stop_signal = g_stop_requested && WIFSIGNALED(worker.status) && WTERMSIG(worker.status) == SIGTERM;
+    const bool stop_signal = runs::quit_requested() && WIFSIGNALED(worker.status) && WTERMSIG(worker.status) == SIGTERM;
     if ((WIFEXITED(worker.status) && WEXITSTATUS(worker.status) == 3) || stop_signal) stopped = true;
     if (!worker.ok() && !(WIFEXITED(worker.status) && WEXITSTATUS(worker.status) == 3) && !stop_signal)
       failures += (failures.empty() ? "" : "; ") + worker.description +
@@ -240,8 +239,7 @@ int train_command(const std::vector<std::string>& args) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  runs::install_quit_handlers();  // SIGINT / SIGTERM: stop after the current step
   std::string db = cli.get_or("db", default_database_path());
   bool quiet = cli.has("quiet");
   store::RunStore store(db);
@@ -267,7 +265,7 @@ int train_command(const std::vector<std::string>& args) {
   }
   int status = 0;
   for (int64_t run_id : run_ids) {
-    if (g_stop_requested) {
+    if (runs::quit_requested()) {
       if (!group || group->is_main()) store.mark_finished(run_id, store::RunStatus::stopped, "stopped before it started");
       continue;
     }

@@ -11,16 +11,18 @@
 #include "core/data/tevatron_loader.hpp"
 #include "core/data/trec_loader.hpp"
 #include "core/data/wordnet.hpp"
+#include "core/util/component_kinds.hpp"
 #include "core/util/config_reader.hpp"
 
 namespace multipos::data {
 
 namespace {
 
+// The fields a dataset kind accepts (util::dataset_kinds, the table the studio offers too).
+const std::vector<std::string>& fields_of(const char* kind) { return util::find_dataset_kind(kind)->fields; }
+
 SyntheticConfig synthetic_config(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "topics", "subtopics_per_topic", "queries_per_subtopic", "min_positives",
-                       "max_positives", "max_judged_per_query", "on_topic_grade", "distractors_per_subtopic", "background_words", "subtopic_words_per_passage", "background_words_per_passage", "lexical_overlap", "false_positive_rate",
-                       "dev_fraction", "test_fraction", "seed", "graded", "strong_grade", "weak_grade"});
+  spec.reject_unknown(fields_of("synthetic"));
   SyntheticConfig c;
   // graded: three grades and many positives per query (the defaults below, each overridable).
   if (spec.flag("graded", false)) c = graded_synthetic_config();
@@ -70,7 +72,7 @@ std::vector<std::string> split_names(const util::ConfigReader& spec, const nlohm
 }
 
 Dataset load_beir_spec(const util::ConfigReader& spec, const nlohmann::json& node) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "lenient", "require_splits"});
+  spec.reject_unknown(fields_of("beir"));
   BeirOptions options;
   options.lenient = spec.flag("lenient", false);
   options.require_splits = split_names(spec, node, "require_splits");
@@ -78,7 +80,7 @@ Dataset load_beir_spec(const util::ConfigReader& spec, const nlohmann::json& nod
 }
 
 Dataset load_msmarco_spec(const util::ConfigReader& spec, const nlohmann::json& node) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "lenient", "require_splits"});
+  spec.reject_unknown(fields_of("msmarco"));
   MsMarcoOptions options;
   options.lenient = spec.flag("lenient", false);
   options.require_splits = split_names(spec, node, "require_splits");
@@ -86,7 +88,7 @@ Dataset load_msmarco_spec(const util::ConfigReader& spec, const nlohmann::json& 
 }
 
 Dataset load_trec_spec(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "corpus", "queries", "qrels", "split", "lenient"});
+  spec.reject_unknown(fields_of("trec"));
   TrecFiles files;
   files.corpus = existing_path(spec, "corpus", false);
   files.queries = existing_path(spec, "queries", false);
@@ -98,7 +100,7 @@ Dataset load_trec_spec(const util::ConfigReader& spec) {
 }
 
 Dataset load_tevatron_spec(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "dev_path", "lenient"});
+  spec.reject_unknown(fields_of("tevatron"));
   TevatronOptions options;
   options.lenient = spec.flag("lenient", false);
   if (spec.has("dev_path")) options.dev_file = existing_path(spec, "dev_path", false);
@@ -106,8 +108,7 @@ Dataset load_tevatron_spec(const util::ConfigReader& spec) {
 }
 
 Dataset load_wordnet_spec(const util::ConfigReader& spec) {
-  spec.reject_unknown({"kind", "regime", "noise", "hard_negatives", "path", "long_queries", "min_hyponyms", "max_queries",
-                       "max_hard_negatives", "dev_fraction", "test_fraction", "split_by", "seed"});
+  spec.reject_unknown(fields_of("wordnet"));
   WordNetConfig c;
   c.long_queries = spec.flag("long_queries", c.long_queries);
   c.min_hyponyms = static_cast<int>(spec.integer("min_hyponyms", c.min_hyponyms, 1, 1000));
@@ -173,7 +174,7 @@ LabelOptions read_label_options(const util::ConfigReader& spec, const nlohmann::
 
 Dataset load_dataset(const nlohmann::json& spec, const std::string& source) {
   util::ConfigReader reader(spec, source, "dataset");
-  const std::string kind = reader.choice("kind", "synthetic", {"synthetic", "beir", "tevatron", "wordnet", "msmarco", "trec"});
+  const std::string kind = reader.choice("kind", "synthetic", util::kind_names(util::dataset_kinds()));
   // Read the label options before loading, so a misspelt field fails fast rather than after a
   // long load; they are applied (to the train split only) once the dataset is in memory.
   const LabelOptions labels = read_label_options(reader, spec);

@@ -8,6 +8,7 @@
 #include "core/model/device_info.hpp"
 #include "core/model/hf_model_folder.hpp"
 #include "core/model/transformer_encoder.hpp"
+#include "core/util/component_kinds.hpp"
 #include "core/util/config_reader.hpp"
 #include "core/util/file_error.hpp"
 
@@ -16,8 +17,7 @@ namespace multipos::model {
 namespace {
 
 std::shared_ptr<Encoder> make_bag(const util::ConfigReader& config, uint64_t seed) {
-  config.reject_unknown({"kind", "buckets", "embedding_dim", "output_dim", "char_ngram_min", "char_ngram_max",
-                         "word_bigrams", "projection", "word_vectors"});
+  config.reject_unknown(util::find_encoder_kind("bag")->fields);
   BagEncoderConfig bag;
   bag.tokenizer.buckets = config.integer("buckets", 1 << 16, 2, int64_t{1} << 26);
   bag.tokenizer.char_ngram_min = static_cast<int>(config.integer("char_ngram_min", 3, 1, 16));
@@ -45,8 +45,7 @@ Pooling read_pooling(const util::ConfigReader& config, const char* fallback) {
 // Loading errors (missing file, bad shapes) are reported against the "model" field as well, so the
 // message says both which config line and which file or tensor is at fault.
 std::shared_ptr<Encoder> make_bert(const util::ConfigReader& config) {
-  config.reject_unknown({"kind", "model", "pooling", "normalize", "towers", "query_max_length", "passage_max_length",
-                         "query_prefix", "passage_prefix", "dropout"});
+  config.reject_unknown(util::find_encoder_kind("bert")->fields);
   BertEncoderConfig bert;
   if (!config.has("model")) config.fail("model", "missing: a Hugging Face model folder or a name in the model cache");
   bert.model = config.text("model", "");
@@ -66,8 +65,7 @@ std::shared_ptr<Encoder> make_bert(const util::ConfigReader& config) {
 }
 
 std::shared_ptr<Encoder> make_transformer(const util::ConfigReader& config, uint64_t seed) {
-  config.reject_unknown({"kind", "layers", "width", "heads", "ffn", "query_max_length", "passage_max_length", "dropout",
-                         "pooling", "vocab", "buckets"});
+  config.reject_unknown(util::find_encoder_kind("transformer")->fields);
   TransformerEncoderConfig t;
   t.layers = config.integer("layers", 2, 1, 48);
   t.width = config.integer("width", 128, 8, 4096);
@@ -90,7 +88,7 @@ std::shared_ptr<Encoder> make_transformer(const util::ConfigReader& config, uint
 }  // namespace
 
 std::shared_ptr<Encoder> make_encoder(const util::ConfigReader& config, uint64_t seed) {
-  std::string kind = config.choice("kind", "bag", {"bag", "transformer", "bert"});
+  std::string kind = config.choice("kind", "bag", util::kind_names(util::encoder_kinds()));
   if (kind == "bert") return make_bert(config);
   if (kind == "transformer") return make_transformer(config, seed);
   return make_bag(config, seed);

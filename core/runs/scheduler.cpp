@@ -89,9 +89,11 @@ std::vector<ReapedRun> reap_dead_runs(store::RunStore& store, WorkerControl& con
         auto late_exit = control.collect_exits();  // the probe may just have reaped our own child
         auto found =
             std::find_if(late_exit.begin(), late_exit.end(), [&](const WorkerExit& e) { return e.pid == run.pid; });
-        reason = found != late_exit.end()
-                     ? exit_reason(run, found->wait_status)
-                     : "worker pid " + std::to_string(run.pid) + " is gone (" + probe.detail + ") " + at_step(run);
+        // Our own child that probes gone but cannot be collected yet is still exiting (see
+        // WorkerControl::owns): a later tick judges it by its wait status (or its silence).
+        if (found != late_exit.end()) reason = exit_reason(run, found->wait_status);
+        else if (!control.owns(run.pid))
+          reason = "worker pid " + std::to_string(run.pid) + " is gone (" + probe.detail + ") " + at_step(run);
       }
     }
     double last_sign_of_life = std::max(run.heartbeat_at, run.started_at);

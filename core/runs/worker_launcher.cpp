@@ -65,6 +65,11 @@ void WorkerLauncher::signal(int64_t pid, int signal_number) {
                       std::strerror(errno));
 }
 
+bool WorkerLauncher::owns(int64_t pid) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return children_.count(static_cast<pid_t>(pid)) > 0;
+}
+
 size_t WorkerLauncher::live_children() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return children_.size();

@@ -36,6 +36,11 @@ class WorkerControl {
   virtual void signal(int64_t pid, int signal_number) = 0;
   // Workers started here that have not been collected yet.
   virtual size_t live_children() const = 0;
+  // Whether `pid` is a worker started here whose exit has not been collected yet. Such a worker
+  // may probe as a zombie before its exit can be collected: SIGKILL ends a multi-threaded worker
+  // thread by thread, and its main thread shows as a zombie while the others still exit, when
+  // waitpid cannot reap it yet.
+  virtual bool owns(int64_t pid) const = 0;
   virtual std::string host() const = 0;
 };
 
@@ -55,6 +60,7 @@ class WorkerLauncher : public WorkerControl {
   ProcessProbe probe(int64_t pid, double run_started_at) override;
   void signal(int64_t pid, int signal_number) override;
   size_t live_children() const override;
+  bool owns(int64_t pid) const override;
   std::string host() const override { return host_; }
 
   const std::string& database() const { return database_; }

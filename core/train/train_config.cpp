@@ -27,54 +27,41 @@ objectives::ObjectiveConfig read_objective(const nlohmann::json& json, const std
 
 }  // namespace
 
-TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
-  ConfigReader root(json, source);
-  root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "checkpoint", "steps",
-                       "seed", "device", "threads", "flush_every", "print_every", "diagnostics", "nonfinite",
-                       "max_consecutive_skips", "distributed"});
-  TrainConfig config;
-  config.name = root.text("name", "");
-  config.objective = read_objective(json, source);
-  if (json.contains("dataset")) {
-    root.child("dataset");  // type check: an object
-    config.dataset = json.at("dataset");
-  }
-  if (json.contains("encoder")) {
-    root.child("encoder");
-    config.encoder = json.at("encoder");
-  }
-  ConfigReader batch = root.child("batch");
-  batch.reject_unknown({"queries", "group_size", "max_positives", "cache_chunk", "positive_sampling"});
-  config.batch.queries = batch.integer("queries", config.batch.queries, 1, 1 << 16);
-  config.batch.group_size = static_cast<int>(batch.integer("group_size", config.batch.group_size, 1, 1024));
-  config.batch.max_positives =
-      static_cast<int>(batch.integer("max_positives", config.batch.max_positives, 1, config.batch.group_size));
-  config.batch.cache_chunk = batch.integer("cache_chunk", config.batch.cache_chunk, 0, 1 << 16);
-  config.batch.positive_sampling = batch.text("positive_sampling", config.batch.positive_sampling);
-  if (!objectives::is_positive_sampling_scheme(config.batch.positive_sampling))
-    batch.fail("positive_sampling", "unknown value '" + config.batch.positive_sampling +
-                                        "'; valid values: " + objectives::positive_sampling_scheme_list());
+namespace {
 
-  ConfigReader optimizer = root.child("optimizer");
-  optimizer.reject_unknown(
-      {"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm", "accumulation_steps", "lr_multipliers", "precision",
-       "precision_resolved"});
-  config.optimizer.lr = optimizer.number("lr", config.optimizer.lr, 1e-9, 10);
-  config.optimizer.weight_decay = optimizer.number("weight_decay", config.optimizer.weight_decay, 0, 10);
-  config.optimizer.warmup_steps = optimizer.integer("warmup_steps", config.optimizer.warmup_steps, 0, 1 << 30);
-  config.optimizer.schedule = optimizer.choice("schedule", config.optimizer.schedule, {"linear", "constant"});
-  config.optimizer.clip_norm = optimizer.number("clip_norm", config.optimizer.clip_norm, 0, 1e6);
-  config.optimizer.accumulation_steps =
-      optimizer.integer("accumulation_steps", config.optimizer.accumulation_steps, 1, 1 << 16);
-  config.optimizer.precision =
-      optimizer.choice("precision", config.optimizer.precision, {"auto", "fp32", "bf16", "fp16", "fp64"});
-  config.optimizer.precision_resolved = optimizer.choice("precision_resolved", "", {"", "fp32", "bf16"});
+BatchConfig read_batch(const ConfigReader& batch, BatchConfig config) {
+  batch.reject_unknown({"queries", "group_size", "max_positives", "cache_chunk", "positive_sampling"});
+  config.queries = batch.integer("queries", config.queries, 1, 1 << 16);
+  config.group_size = static_cast<int>(batch.integer("group_size", config.group_size, 1, 1024));
+  config.max_positives = static_cast<int>(batch.integer("max_positives", config.max_positives, 1, config.group_size));
+  config.cache_chunk = batch.integer("cache_chunk", config.cache_chunk, 0, 1 << 16);
+  config.positive_sampling = batch.text("positive_sampling", config.positive_sampling);
+  if (!objectives::is_positive_sampling_scheme(config.positive_sampling))
+    batch.fail("positive_sampling", "unknown value '" + config.positive_sampling +
+                                        "'; valid values: " + objectives::positive_sampling_scheme_list());
+  return config;
+}
+
+OptimizerConfig read_optimizer(const ConfigReader& optimizer, const nlohmann::json& json, OptimizerConfig config) {
+  optimizer.reject_unknown({"lr", "weight_decay", "warmup_steps", "schedule", "clip_norm", "accumulation_steps",
+                            "lr_multipliers", "precision", "precision_resolved"});
+  config.lr = optimizer.number("lr", config.lr, 1e-9, 10);
+  config.weight_decay = optimizer.number("weight_decay", config.weight_decay, 0, 10);
+  config.warmup_steps = optimizer.integer("warmup_steps", config.warmup_steps, 0, 1 << 30);
+  config.schedule = optimizer.choice("schedule", config.schedule, {"linear", "constant"});
+  config.clip_norm = optimizer.number("clip_norm", config.clip_norm, 0, 1e6);
+  config.accumulation_steps = optimizer.integer("accumulation_steps", config.accumulation_steps, 1, 1 << 16);
+  config.precision = optimizer.choice("precision", config.precision, {"auto", "fp32", "bf16", "fp16", "fp64"});
+  config.precision_resolved = optimizer.choice("precision_resolved", "", {"", "fp32", "bf16"});
   ConfigReader multipliers = optimizer.child("lr_multipliers");
   if (json.contains("optimizer") && json.at("optimizer").contains("lr_multipliers"))
     for (const auto& item : json.at("optimizer").at("lr_multipliers").items())
-      config.optimizer.lr_multipliers[item.key()] = multipliers.number(item.key(), 1, 0, 1e6);
+      config.lr_multipliers[item.key()] = multipliers.number(item.key(), 1, 0, 1e6);
+  return config;
+}
 
+// probe, eval and checkpoint: how often, and what.
+void read_schedules(const ConfigReader& root, TrainConfig& config) {
   ConfigReader probe = root.child("probe");
   probe.reject_unknown({"every", "queries", "negatives"});
   config.probe.every = probe.integer("every", config.probe.every, 0, 1 << 30);
@@ -92,16 +79,10 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   config.checkpoint.every = checkpoint.integer("every", config.checkpoint.every, 0, int64_t{1} << 40);
   config.checkpoint.at_end = checkpoint.flag("at_end", config.checkpoint.at_end);
   config.checkpoint.keep = checkpoint.integer("keep", config.checkpoint.keep, 1, 1000);
+}
 
-  config.steps = root.integer("steps", config.steps, 1, int64_t{1} << 40);
-  config.seed = static_cast<uint64_t>(root.integer("seed", static_cast<int64_t>(config.seed), 0, int64_t{1} << 62));
-  config.device = root.text("device", config.device);
-  config.threads = static_cast<int>(root.integer("threads", config.threads, 0, 1024));
-  config.flush_every = root.integer("flush_every", config.flush_every, 1, 1 << 20);
-  config.print_every = root.integer("print_every", config.print_every, 1, 1 << 20);
-  config.diagnostics = root.flag("diagnostics", config.diagnostics);
-  config.nonfinite = root.choice("nonfinite", config.nonfinite, {"stop", "skip"});
-  config.max_consecutive_skips = root.integer("max_consecutive_skips", config.max_consecutive_skips, 1, 1 << 20);
+// The distributed section, checked against the batch it splits.
+void read_distributed(const ConfigReader& root, TrainConfig& config) {
   ConfigReader distributed = root.child("distributed");
   distributed.reject_unknown({"world_size", "gather_negatives", "timeout_seconds"});
   config.distributed.world_size = distributed.integer("world_size", config.distributed.world_size, 1, 4096);
@@ -114,13 +95,48 @@ TrainConfig train_config_from_json(const nlohmann::json& json, const std::string
   // Each process encodes its own queries: a chunk can hold at most that many.
   const int64_t encoded_queries = config.batch.queries / config.distributed.world_size;
   if (config.batch.cache_chunk > encoded_queries)
-    batch.fail("cache_chunk", std::to_string(config.batch.cache_chunk) + " queries per chunk exceeds the " +
-                                  std::to_string(encoded_queries) + " queries " +
-                                  (config.distributed.world_size > 1
-                                       ? "each of the " + std::to_string(config.distributed.world_size) +
-                                             " processes encodes (batch.queries / distributed.world_size)"
-                                       : std::string("of the batch (batch.queries)")) +
-                                  ": lower it, or 0 to switch caching off");
+    root.child("batch").fail(
+        "cache_chunk", std::to_string(config.batch.cache_chunk) + " queries per chunk exceeds the " +
+                           std::to_string(encoded_queries) + " queries " +
+                           (config.distributed.world_size > 1
+                                ? "each of the " + std::to_string(config.distributed.world_size) +
+                                      " processes encodes (batch.queries / distributed.world_size)"
+                                : std::string("of the batch (batch.queries)")) +
+                           ": lower it, or 0 to switch caching off");
+}
+
+}  // namespace
+
+TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source) {
+  if (!json.is_object()) throw ConfigError(source + ": the config must be a JSON object");
+  ConfigReader root(json, source);
+  root.reject_unknown({"name", "objective", "dataset", "encoder", "batch", "optimizer", "probe", "eval", "checkpoint", "steps",
+                       "seed", "device", "threads", "flush_every", "print_every", "diagnostics", "nonfinite",
+                       "max_consecutive_skips", "distributed"});
+  TrainConfig config;
+  config.name = root.text("name", "");
+  config.objective = read_objective(json, source);
+  if (json.contains("dataset")) {
+    root.child("dataset");  // type check: an object
+    config.dataset = json.at("dataset");
+  }
+  if (json.contains("encoder")) {
+    root.child("encoder");
+    config.encoder = json.at("encoder");
+  }
+  config.batch = read_batch(root.child("batch"), config.batch);
+  config.optimizer = read_optimizer(root.child("optimizer"), json, config.optimizer);
+  read_schedules(root, config);
+  config.steps = root.integer("steps", config.steps, 1, int64_t{1} << 40);
+  config.seed = static_cast<uint64_t>(root.integer("seed", static_cast<int64_t>(config.seed), 0, int64_t{1} << 62));
+  config.device = root.text("device", config.device);
+  config.threads = static_cast<int>(root.integer("threads", config.threads, 0, 1024));
+  config.flush_every = root.integer("flush_every", config.flush_every, 1, 1 << 20);
+  config.print_every = root.integer("print_every", config.print_every, 1, 1 << 20);
+  config.diagnostics = root.flag("diagnostics", config.diagnostics);
+  config.nonfinite = root.choice("nonfinite", config.nonfinite, {"stop", "skip"});
+  config.max_consecutive_skips = root.integer("max_consecutive_skips", config.max_consecutive_skips, 1, 1 << 20);
+  read_distributed(root, config);
   if (config.name.empty()) config.name = config.objective.name;
   return config;
 }

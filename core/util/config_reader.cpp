@@ -58,11 +58,16 @@ std::string ConfigReader::text(const std::string& key, const std::string& fallba
 
 std::string ConfigReader::choice(const std::string& key, const std::string& fallback,
                                  std::initializer_list<const char*> allowed) const {
+  return choice(key, fallback, std::vector<std::string>(allowed.begin(), allowed.end()));
+}
+
+std::string ConfigReader::choice(const std::string& key, const std::string& fallback,
+                                 const std::vector<std::string>& allowed) const {
   std::string value = text(key, fallback);
   std::string list;
-  for (const char* option : allowed) {
+  for (const auto& option : allowed) {
     if (value == option) return value;
-    list += (list.empty() ? "" : ", ") + std::string(option);
+    list += (list.empty() ? "" : ", ") + option;
   }
   fail(key, "unknown value '" + value + "'; valid values: " + list);
 }
@@ -102,13 +107,17 @@ bool ConfigReader::flag(const std::string& key, bool fallback) const {
 }
 
 void ConfigReader::reject_unknown(std::initializer_list<const char*> known) const {
+  reject_unknown(std::vector<std::string>(known.begin(), known.end()));
+}
+
+void ConfigReader::reject_unknown(const std::vector<std::string>& known) const {
   if (!node_.is_object()) return;
   for (const auto& item : node_.items()) {
     bool found = false;
     std::string list;
-    for (const char* name : known) {
+    for (const auto& name : known) {
       found = found || item.key() == name;
-      list += (list.empty() ? "" : ", ") + std::string(name);
+      list += (list.empty() ? "" : ", ") + name;
     }
     if (!found) fail(item.key(), "unknown field; known fields here: " + list);
   }

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace multipos::util {
 
@@ -29,12 +30,14 @@ class ConfigReader {
   std::string text(const std::string& key, const std::string& fallback) const;
   std::string choice(const std::string& key, const std::string& fallback,
                      std::initializer_list<const char*> allowed) const;
+  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) const;
   double number(const std::string& key, double fallback, double min, double max) const;
   int64_t integer(const std::string& key, int64_t fallback, int64_t min, int64_t max) const;
   bool flag(const std::string& key, bool fallback) const;
 
   // Fails when the object holds a key not in `known`: a misspelt field must not be silently ignored.
   void reject_unknown(std::initializer_list<const char*> known) const;
+  void reject_unknown(const std::vector<std::string>& known) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const;
   std::string where(const std::string& key) const;

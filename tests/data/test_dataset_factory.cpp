@@ -5,6 +5,7 @@
 #include "core/data/dataset_factory.hpp"
 #include "core/data/dataset_stats.hpp"
 #include "core/data/load_report.hpp"
+#include "core/util/component_kinds.hpp"
 #include "core/util/config_reader.hpp"
 #include "tests/data/data_test_files.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -123,4 +124,34 @@ TEST(DatasetStats, CountsPerSplit) {
   auto out = multipos::data::stats_to_json(stats);
   EXPECT_EQ(out["splits"]["test"]["positives_per_query"]["max"], 1);
   EXPECT_NE(multipos::data::format_stats(stats).find("median 3"), std::string::npos);
+}
+
+// The engine's kind table (core/util/component_kinds) is what the loaders accept: every kind it
+// lists loads (or fails on its files, not on its name), and a stray field is refused with the
+// table's own field list, so the studio's launch form and the factory cannot drift apart.
+TEST(DatasetFactory, AcceptsExactlyTheKindsAndFieldsOfTheEnginesTable) {
+  const auto& kinds = multipos::util::dataset_kinds();
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_EQ(kinds.front().name, "synthetic") << "the default kind comes first";
+  for (const auto& kind : kinds) {
+    json spec = {{"kind", kind.name}, {"not_a_field", 1}};
+    for (const auto& field : kind.file_fields) spec[field] = "/nonexistent/" + field;
+    try {
+      load_dataset(spec, "kinds.json");
+      ADD_FAILURE() << kind.name << ": a stray field was accepted";
+    } catch (const ConfigError& error) {
+      std::string fields;
+      for (const auto& field : kind.fields) fields += (fields.empty() ? "" : ", ") + field;
+      EXPECT_TRUE(contains(error.what(), "not_a_field")) << error.what();
+      EXPECT_TRUE(contains(error.what(), "known fields here: " + fields)) << kind.name << ": " << error.what();
+    }
+  }
+  try {
+    load_dataset(json{{"kind", "parquet"}}, "kinds.json");
+    ADD_FAILURE() << "an unknown kind was accepted";
+  } catch (const ConfigError& error) {
+    std::string names;
+    for (const auto& name : multipos::util::kind_names(kinds)) names += (names.empty() ? "" : ", ") + name;
+    EXPECT_TRUE(contains(error.what(), "valid values: " + names)) << error.what();
+  }
 }

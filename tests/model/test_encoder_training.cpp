@@ -13,6 +13,7 @@
 #include "core/data/synthetic.hpp"
 #include "core/model/bag_encoder.hpp"
 #include "core/model/hf_model_folder.hpp"
+#include "core/util/component_kinds.hpp"
 #include "core/util/config_reader.hpp"
 #include "core/util/file_error.hpp"
 #include "tests/fixtures/model_cache.hpp"
@@ -208,6 +209,36 @@ TEST(EncoderTraining, BagStartsFromPretrainedWordVectors) {
   expect_error(dir.file("vectors.txt"), 8, "vectors.txt:1: field 'dim'");
   EXPECT_THROW(make({{"kind", "bag"}, {"embedding_dim", 4}, {"word_vectors", dir.file("missing.txt")}}),
                util::ConfigError);
+}
+
+// Every encoder kind of the engine's table builds from the table's fields and refuses a stray
+// field with that list, so the studio's launch form (which offers the same table) cannot drift.
+TEST(EncoderFactory, AcceptsExactlyTheKindsAndFieldsOfTheEnginesTable) {
+  const auto& kinds = util::encoder_kinds();
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_EQ(kinds.front().name, "bag") << "the default kind comes first";
+  for (const auto& kind : kinds) {
+    const nlohmann::json config = {{"kind", kind.name}, {"not_a_field", 1}};
+    try {
+      make_encoder(util::ConfigReader(config, "kinds.json", "encoder"), 1);
+      ADD_FAILURE() << kind.name << ": a stray field was accepted";
+    } catch (const util::ConfigError& error) {
+      std::string fields;
+      for (const auto& field : kind.fields) fields += (fields.empty() ? "" : ", ") + field;
+      EXPECT_NE(std::string(error.what()).find("known fields here: " + fields), std::string::npos)
+          << kind.name << ": " << error.what();
+    }
+  }
+  const nlohmann::json bag = {{"kind", "bag"}, {"buckets", 1024}, {"embedding_dim", 8}, {"output_dim", 8}};
+  EXPECT_EQ(make_encoder(util::ConfigReader(bag, "kinds.json", "encoder"), 1)->kind(), "bag");
+  try {
+    make_encoder(util::ConfigReader(nlohmann::json{{"kind", "lstm"}}, "kinds.json", "encoder"), 1);
+    ADD_FAILURE() << "an unknown kind was accepted";
+  } catch (const util::ConfigError& error) {
+    std::string names;
+    for (const auto& name : util::kind_names(kinds)) names += (names.empty() ? "" : ", ") + name;
+    EXPECT_NE(std::string(error.what()).find("valid values: " + names), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace

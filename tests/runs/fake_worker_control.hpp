@@ -24,6 +24,7 @@ class FakeWorkerControl : public runs::WorkerControl {
   std::vector<int64_t> started_runs;
   std::vector<std::string> started_gpus;  // the CUDA_VISIBLE_DEVICES each start got
   std::set<int64_t> alive;
+  std::set<int64_t> exiting;  // started here, probe gone, exit not collectable yet (a zombie leader)
   std::vector<runs::WorkerExit> pending_exits;
   std::vector<std::pair<int64_t, int>> signals_sent;
   int probes = 0;
@@ -45,12 +46,14 @@ class FakeWorkerControl : public runs::WorkerControl {
     signals_sent.emplace_back(pid, signal_number);
     if (signal_number == SIGKILL && alive.erase(pid)) pending_exits.push_back({pid, killed_by(SIGKILL)});
   }
-  size_t live_children() const override { return alive.size(); }
+  size_t live_children() const override { return alive.size() + exiting.size(); }
+  bool owns(int64_t pid) const override { return alive.count(pid) > 0 || exiting.count(pid) > 0; }
   std::string host() const override { return host_name; }
 
   // The worker of `pid` ends with `wait_status` (its run left as the worker left it).
   void worker_exits(int64_t pid, int wait_status) {
     alive.erase(pid);
+    exiting.erase(pid);
     pending_exits.push_back({pid, wait_status});
   }
 };

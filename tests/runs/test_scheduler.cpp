@@ -173,6 +173,37 @@ TEST_F(SchedulerTest, WorkerKilledBySignalIsMarkedFailedWithTheSignalAndStep) {
   EXPECT_EQ(events.back().message, run(id).error);
 }
 
+// Found by scripts/stress-tests (an idle run): SIGKILL ends a multi-threaded worker thread by
+// thread, its main thread shows as a zombie while the others still exit, and waitpid cannot reap
+// it yet. A worker of ours in that state is not judged "gone" from its zombie: the next tick
+// collects its wait status and names the signal.
+TEST_F(SchedulerTest, OwnWorkerStillExitingIsJudgedByItsWaitStatusAtTheNextTick) {
+  int64_t id = queue_run("infonce");
+  Scheduler scheduler(control, SchedulerOptions{1, 60, kNoGpus});
+  scheduler.tick(store);
+  record_losses(id, 15);
+  control.alive.erase(1000);
+  control.exiting.insert(1000);  // probes gone, exit not collectable yet
+  auto report = scheduler.tick(store);
+  EXPECT_TRUE(report.failed.empty()) << report.failed.front().reason;
+  EXPECT_EQ(run(id).status, "running");
+  EXPECT_EQ(report.running_here, 1) << "it still holds its slot";
+
+  control.worker_exits(1000, killed_by(SIGKILL));
+  report = scheduler.tick(store);
+  ASSERT_EQ(report.failed.size(), 1u);
+  EXPECT_EQ(run(id).error, "worker pid 1000 killed by signal 9 (SIGKILL) at step 14");
+
+  // A pid that is gone and not ours to collect (e.g. started by a scheduler that died) is judged
+  // at once.
+  int64_t orphan = queue_run("jointlh");
+  scheduler.tick(store);
+  control.alive.erase(1001);
+  report = scheduler.tick(store);
+  ASSERT_EQ(report.failed.size(), 1u);
+  EXPECT_EQ(run(orphan).error, "worker pid 1001 is gone (no such process) before its first recorded step");
+}
+
 TEST_F(SchedulerTest, ExitWithoutFinishingIsAFailure) {
   int64_t crashed = queue_run("infonce");
   int64_t silent = queue_run("jointlh");

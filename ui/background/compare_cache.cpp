@@ -1,29 +1,32 @@
 #include "ui/background/compare_cache.hpp"
 
-#include <filesystem>
+#include <memory>
 #include <set>
 #include <utility>
 
 namespace multipos::ui {
 
-CompareCache::CompareCache(std::string db_path) : db_path_(std::move(db_path)), thread_([this] { run(); }) {}
+CompareCache::CompareCache(std::string db_path)
+    : db_path_(std::move(db_path)), worker_({db_path_, StoreWorker::Order::latest_only, {}, nullptr, nullptr}) {}
 
-CompareCache::~CompareCache() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+CompareCache::~CompareCache() = default;
+
+void CompareCache::deliver(CompareResult result) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  inbox_ = std::move(result);
 }
 
 uint64_t CompareCache::request(CompareQuery query) {
   const uint64_t generation = ++requested_generation_;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    waiting_.emplace(generation, std::move(query));  // an older waiting query is outdated: drop it
-  }
-  wake_.notify_all();
+  auto shared = std::make_shared<const CompareQuery>(std::move(query));
+  worker_.post([this, shared, generation](store::RunStore& store) { deliver(answer(store, *shared, generation)); },
+               [this, generation](const StoreFailure& failure) {
+                 scores_.clear();  // read afresh once the store opens again
+                 CompareResult result;
+                 result.generation = generation;
+                 result.error = failure.message;
+                 deliver(std::move(result));
+               });
   return generation;
 }
 
@@ -38,13 +41,9 @@ void CompareCache::sync() {
   result_ = std::move(answer);
 }
 
-CompareResult CompareCache::answer(const CompareQuery& query, uint64_t generation) {
+CompareResult CompareCache::answer(store::RunStore& store, const CompareQuery& query, uint64_t generation) {
   CompareResult result;
   result.generation = generation;
-  if (!store_) {
-    if (!std::filesystem::exists(db_path_)) throw store::StoreError("no run store at " + db_path_);
-    store_ = std::make_unique<store::RunStore>(db_path_, store::RunStore::Mode::read_only);
-  }
   std::map<int64_t, RunScores> scores;
   std::set<int64_t> wanted;
   for (const auto& run : query.runs) {
@@ -55,7 +54,7 @@ CompareResult CompareCache::answer(const CompareQuery& query, uint64_t generatio
                        cached.last_step != run.last_step;
     if (stale) {
       const std::string split = eval_split_of(run.config_json);
-      cached.scores = scores_from_rows(run.id, split, store_->evaluations(run.id, split));
+      cached.scores = scores_from_rows(run.id, split, store.evaluations(run.id, split));
       cached.status = run.status;
       cached.last_step = run.last_step;
     }
@@ -68,31 +67,6 @@ CompareResult CompareCache::answer(const CompareQuery& query, uint64_t generatio
   result.table = build_compare_table(query.runs, scores, query.baseline_run_id, query.options);
   result.diff = config_diff(query.diff_runs);
   return result;
-}
-
-void CompareCache::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || waiting_.has_value(); });
-    if (stop_) break;
-    auto [generation, query] = std::move(*waiting_);
-    waiting_.reset();
-    lock.unlock();
-    CompareResult result;
-    try {
-      result = answer(query, generation);
-    } catch (const std::exception& error) {
-      store_.reset();  // reopen at the next request (the file may appear or unlock)
-      scores_.clear();
-      result = CompareResult{};
-      result.generation = generation;
-      result.error = error.what();
-    }
-    lock.lock();
-    inbox_ = std::move(result);
-  }
-  lock.unlock();
-  store_.reset();  // close SQLite on the thread that used it
 }
 
 }  // namespace multipos::ui

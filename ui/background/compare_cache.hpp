@@ -1,4 +1,4 @@
-// Background work of the compare tab: a worker thread with its own read-only RunStore reads each
+// Background work of the compare tab: a StoreWorker (its own thread and read-only RunStore) reads each
 // run's evaluation rows, keeps them per run until the run's status or step moves, and builds the
 // compare table and config diff (the randomization tests cost up to a few hundred milliseconds on
 // large splits, so they never run on the UI thread). Requests go in as a value; only the newest
@@ -6,17 +6,15 @@
 // Thread-safety: every public method is for the UI thread; the worker owns its store and cache.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/store/run_store.hpp"
+#include "ui/background/store_worker.hpp"
 #include "ui/models/compare_model.hpp"
 
 namespace multipos::ui {
@@ -58,24 +56,21 @@ class CompareCache {
     RunScores scores;
   };
 
-  void run();
-  CompareResult answer(const CompareQuery& query, uint64_t generation);
+  CompareResult answer(store::RunStore& store, const CompareQuery& query, uint64_t generation);
+  void deliver(CompareResult result);
 
   const std::string db_path_;
   // UI thread only.
   std::optional<CompareResult> result_;
   uint64_t requested_generation_ = 0;
   uint64_t answered_generation_ = 0;
-  // Worker only.
-  std::unique_ptr<store::RunStore> store_;
+  // The worker's jobs only.
   std::map<int64_t, CachedScores> scores_;
   // Shared, guarded by mutex_.
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::optional<std::pair<uint64_t, CompareQuery>> waiting_;
   std::optional<CompareResult> inbox_;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  // Only the newest waiting query: an older one is outdated.
+  StoreWorker worker_;  // last: its jobs use every member above
 };
 
 }  // namespace multipos::ui

@@ -1,7 +1,6 @@
 #include "ui/background/probe_cache.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 #include <utility>
 
@@ -13,25 +12,25 @@ namespace {
 constexpr std::size_t kMaxCachedRows = 4096;
 }  // namespace
 
-ProbeCache::ProbeCache(std::string db_path) : db_path_(std::move(db_path)), thread_([this] { run(); }) {}
+ProbeCache::ProbeCache(std::string db_path)
+    : db_path_(std::move(db_path)), worker_({db_path_, StoreWorker::Order::newest_first, {}, nullptr, nullptr}) {}
 
-ProbeCache::~ProbeCache() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+ProbeCache::~ProbeCache() = default;
 
 void ProbeCache::enqueue(Request request) {
   ++pending_;
-  {
+  auto deliver = [this](Answer answer) {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Newest first: when the user drags the step slider, the step now shown matters most.
-    queue_.push_front(std::move(request));
-  }
-  wake_.notify_all();
+    inbox_.push_back(std::move(answer));
+  };
+  worker_.post([request, deliver](store::RunStore& store) { deliver(answer(store, request)); },
+               [request, deliver](const StoreFailure& failure) {
+                 Answer failed;
+                 failed.request = request;
+                 failed.index.error = failure.message;
+                 failed.error = failure.message;
+                 deliver(std::move(failed));
+               });
 }
 
 void ProbeCache::sync() {
@@ -105,7 +104,7 @@ const std::vector<store::RetrievedRow>* ProbeCache::retrieved(int64_t run_id, in
   return nullptr;
 }
 
-ProbeCache::Answer ProbeCache::answer(store::RunStore& store, const Request& request) const {
+ProbeCache::Answer ProbeCache::answer(store::RunStore& store, const Request& request) {
   Answer answer;
   answer.request = request;
   const auto& [run_id, step, query_id] = request.key;
@@ -131,35 +130,6 @@ ProbeCache::Answer ProbeCache::answer(store::RunStore& store, const Request& req
   std::stable_sort(answer.rows.begin(), answer.rows.end(),
                    [](const store::ProbeRow& a, const store::ProbeRow& b) { return a.is_positive > b.is_positive; });
   return answer;
-}
-
-void ProbeCache::run() {
-  std::unique_ptr<store::RunStore> store;
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (stop_) break;
-    Request request = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    Answer result;
-    try {
-      if (!store) {
-        if (!std::filesystem::exists(db_path_)) throw store::StoreError("no run store at " + db_path_);
-        store = std::make_unique<store::RunStore>(db_path_, store::RunStore::Mode::read_only);
-      }
-      result = answer(*store, request);
-    } catch (const std::exception& error) {
-      store.reset();  // reopen on the next request (the file may appear or unlock)
-      result.request = request;
-      result.index.error = error.what();
-      result.error = error.what();
-    }
-    lock.lock();
-    inbox_.push_back(std::move(result));
-  }
-  lock.unlock();
-  store.reset();  // close SQLite on the thread that used it
 }
 
 }  // namespace multipos::ui

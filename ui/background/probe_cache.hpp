@@ -1,23 +1,20 @@
-// Probe rows for the query inspector, read by a small worker thread with its own read-only
-// RunStore so the UI thread never waits on SQLite. The UI asks (run index, or one run/step/query)
+// Probe rows for the query inspector, read by a StoreWorker (its own thread and read-only
+// RunStore) so the UI thread never waits on SQLite. The UI asks (run index, or one run/step/query)
 // and gets nullptr until the answer has arrived; answers are cached (probe rows never change once
 // written). Requests go in through a queue, results come back keyed by what was asked.
 // Thread-safety: every public method is for the UI thread; the worker touches only the queue and
 // the inbox under mutex_, and its own RunStore.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "core/store/run_store.hpp"
+#include "ui/background/store_worker.hpp"
 
 namespace multipos::ui {
 
@@ -68,8 +65,7 @@ class ProbeCache {
   };
 
   void enqueue(Request request);
-  void run();
-  Answer answer(store::RunStore& store, const Request& request) const;
+  static Answer answer(store::RunStore& store, const Request& request);
 
   const std::string db_path_;
   // UI thread only.
@@ -83,11 +79,9 @@ class ProbeCache {
   std::string last_error_;
   // Shared with the worker, guarded by mutex_.
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Request> queue_;
   std::vector<Answer> inbox_;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  // Newest first: when the user drags the step slider, the step now shown matters most.
+  StoreWorker worker_;  // last: its jobs use the inbox
 };
 
 }  // namespace multipos::ui

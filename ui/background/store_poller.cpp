@@ -1,6 +1,5 @@
 #include "ui/background/store_poller.hpp"
 
-#include <filesystem>
 #include <utility>
 
 namespace multipos::ui {
@@ -12,61 +11,31 @@ constexpr int64_t kRowsPerRead = 100000;
 }  // namespace
 
 StorePoller::StorePoller(std::string db_path, std::chrono::milliseconds interval)
-    : db_path_(std::move(db_path)), interval_(interval), thread_([this] { run(); }) {}
+    : db_path_(std::move(db_path)),
+      worker_({db_path_, StoreWorker::Order::oldest_first, interval,
+               [this](store::RunStore& store) {
+                 read_new_data(store);
+                 set_health(StoreHealth::State::connected, "");
+               },
+               [this](const StoreFailure& failure) { failed(failure); }}) {}
 
-StorePoller::~StorePoller() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+StorePoller::~StorePoller() = default;
 
 StoreUpdate StorePoller::take_update() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::exchange(inbox_, StoreUpdate{});
 }
 
-void StorePoller::request_poll() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    poll_requested_ = true;
-  }
-  wake_.notify_all();
-}
+void StorePoller::request_poll() { worker_.poke(); }
 
-void StorePoller::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stop_) {
-    poll_requested_ = false;
-    lock.unlock();
-    poll_once();
-    lock.lock();
-    wake_.wait_for(lock, interval_, [this] { return stop_ || poll_requested_; });
-  }
-  lock.unlock();
-  store_.reset();  // close SQLite on the thread that used it
-}
-
-void StorePoller::poll_once() {
-  try {
-    if (!store_) {
-      if (!std::filesystem::exists(db_path_)) {
-        set_health(StoreHealth::State::missing,
-                   "no run store at " + db_path_ +
-                       " yet; it appears when a run is started (multipos train --db " + db_path_ +
-                       ")");
-        return;
-      }
-      store_ = std::make_unique<store::RunStore>(db_path_, store::RunStore::Mode::read_only);
-    }
-    read_new_data(*store_);
-    set_health(StoreHealth::State::connected, "");
-  } catch (const std::exception& error) {
-    // Locked, corrupt or newer-schema databases end up here: report and retry at the next tick.
-    store_.reset();
-    set_health(StoreHealth::State::failed, error.what());
+// Locked, corrupt or newer-schema databases: report and retry at the next tick.
+void StorePoller::failed(const StoreFailure& failure) {
+  if (failure.missing) {
+    set_health(StoreHealth::State::missing, "no run store at " + db_path_ +
+                                                " yet; it appears when a run is started (multipos train --db " +
+                                                db_path_ + ")");
+  } else {
+    set_health(StoreHealth::State::failed, failure.message);
   }
 }
 
@@ -86,7 +55,7 @@ void StorePoller::read_new_data(store::RunStore& store) {
     auto& inbox = inbox_.points;
     if (inbox.empty()) inbox = std::move(points);
     else inbox.insert(inbox.end(), points.begin(), points.end());
-    if (!more || stop_) break;
+    if (!more || worker_.stopping()) break;
   }
   std::vector<store::EventRow> events = store.events_after(last_event_id_);
   if (!events.empty()) last_event_id_ = events.back().row_id;

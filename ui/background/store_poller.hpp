@@ -1,18 +1,16 @@
-// Background reader of the run store: a thread with its own read-only RunStore polls for new
-// scalar rows (by row id), the run list and new events, and leaves them in a mutex-guarded inbox
-// the UI thread empties once per frame. The UI thread never waits on SQLite.
+// Background reader of the run store: a StoreWorker (its own thread and read-only RunStore) polls
+// for new scalar rows (by row id), the run list and new events, and leaves them in a mutex-guarded
+// inbox the UI thread empties once per frame. The UI thread never waits on SQLite.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/store/run_store.hpp"
+#include "ui/background/store_worker.hpp"
 
 namespace multipos::ui {
 
@@ -50,26 +48,20 @@ class StorePoller {
   const std::string& db_path() const { return db_path_; }
 
  private:
-  void run();
-  void poll_once();
   void read_new_data(store::RunStore& store);
+  void failed(const StoreFailure& failure);
   void set_health(StoreHealth::State state, std::string message);
 
   const std::string db_path_;
-  const std::chrono::milliseconds interval_;
-  // Touched by the poller thread only.
-  std::unique_ptr<store::RunStore> store_;
+  // Touched by the worker's jobs only.
   int64_t last_row_id_ = 0;
   int64_t last_event_id_ = 0;
   StoreHealth health_;
   bool reported_health_ = false;
   // Shared with the UI thread, guarded by mutex_.
   std::mutex mutex_;
-  std::condition_variable wake_;
   StoreUpdate inbox_;
-  bool stop_ = false;
-  bool poll_requested_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  StoreWorker worker_;  // last: its jobs use every member above
 };
 
 }  // namespace multipos::ui

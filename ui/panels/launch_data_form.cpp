@@ -7,20 +7,32 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "core/util/component_kinds.hpp"
+
 namespace multipos::ui {
 
 namespace {
 
 const ImVec4 kErrorColor(0.96f, 0.42f, 0.42f, 1.0f);
-// Options every dataset kind accepts (dataset_factory.hpp): kept when the kind changes.
-const std::vector<std::string> kCommonKeys = {"kind", "regime", "noise", "hard_negatives"};
 const char* const kRegimes[] = {"as_labelled", "human_single", "llm_dense", "mixed"};
 
-// The file fields a kind reads; "path" for all but TREC's three files.
+// The file fields a kind requires (the engine's table): "path", TREC's three files, or none.
 std::vector<std::string> path_fields(const std::string& kind) {
-  if (kind == "trec") return {"corpus", "queries", "qrels"};
-  if (dataset_kind_reads_path(kind)) return {"path"};
-  return {};
+  const util::ComponentKind* found = util::find_dataset_kind(kind);
+  return found ? found->file_fields : std::vector<std::string>{};
+}
+
+std::string joined(const std::vector<std::string>& words, const char* separator) {
+  std::string text;
+  for (const auto& word : words) text += (text.empty() ? "" : separator) + word;
+  return text;
+}
+
+// One line per kind: "name: summary".
+std::string kinds_tooltip(const std::vector<util::ComponentKind>& kinds) {
+  std::string text;
+  for (const auto& kind : kinds) text += (text.empty() ? "" : "\n") + kind.name + ": " + kind.summary;
+  return text;
 }
 
 double number_at(const nlohmann::json& object, const char* key, double fallback) {
@@ -66,16 +78,14 @@ bool cap_input(const char* label, const char* id, nlohmann::json& object, const 
 }  // namespace
 
 const std::vector<std::string>& dataset_kinds() {
-  static const std::vector<std::string> kinds = {"synthetic", "wordnet", "beir", "tevatron", "msmarco", "trec"};
+  static const std::vector<std::string> kinds = util::kind_names(util::dataset_kinds());
   return kinds;
 }
 
-bool dataset_kind_reads_path(const std::string& kind) {
-  return kind == "beir" || kind == "tevatron" || kind == "msmarco" || kind == "trec";
-}
+bool dataset_kind_reads_path(const std::string& kind) { return !path_fields(kind).empty(); }
 
 const std::vector<std::string>& encoder_kinds() {
-  static const std::vector<std::string> kinds = {"bag", "transformer", "bert"};
+  static const std::vector<std::string> kinds = util::kind_names(util::encoder_kinds());
   return kinds;
 }
 
@@ -84,7 +94,7 @@ std::vector<std::string> check_dataset_spec(const nlohmann::json& dataset) {
   if (!dataset.is_object()) return {"dataset: expected a JSON object"};
   const std::string kind = dataset.value("kind", std::string());
   if (std::find(dataset_kinds().begin(), dataset_kinds().end(), kind) == dataset_kinds().end()) {
-    errors.push_back("dataset.kind: '" + kind + "' is not one of synthetic, wordnet, beir, tevatron, msmarco, trec");
+    errors.push_back("dataset.kind: '" + kind + "' is not one of " + joined(dataset_kinds(), ", "));
   }
   for (const auto& field : path_fields(kind)) {
     const std::string path = dataset.contains(field) && dataset[field].is_string() ? dataset[field].get<std::string>() : "";
@@ -107,7 +117,7 @@ void change_dataset_kind(nlohmann::json& dataset, const std::string& kind) {
   if (!dataset.is_object()) dataset = nlohmann::json::object();
   if (dataset.value("kind", std::string()) == kind) return;
   nlohmann::json kept = nlohmann::json::object();
-  for (const auto& key : kCommonKeys) {
+  for (const auto& key : util::dataset_label_fields()) {
     if (dataset.contains(key)) kept[key] = dataset[key];
   }
   kept["kind"] = kind;
@@ -218,8 +228,7 @@ bool LaunchDataForm::draw_dataset(nlohmann::json& dataset) {
     ImGui::EndCombo();
   }
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("synthetic: the built-in demo; wordnet: built from Debian's wordnet-base;\n"
-                      "beir / msmarco: a folder; tevatron: a JSONL file; trec: corpus, queries and qrels (evaluation only)");
+    ImGui::SetTooltip("%s", kinds_tooltip(util::dataset_kinds()).c_str());
   }
   for (const auto& field : path_fields(dataset.value("kind", std::string()))) {
     ImGui::PushID(field.c_str());
@@ -253,6 +262,7 @@ bool LaunchDataForm::draw_encoder(nlohmann::json& encoder) {
     }
     ImGui::EndCombo();
   }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kinds_tooltip(util::encoder_kinds()).c_str());
   changed |= json_object_fields(encoder, {"kind"}, label);
   // A field the form does not know yet: name and JSON value.
   ImGui::SetNextItemWidth(label - ImGui::GetStyle().ItemSpacing.x);

@@ -13,10 +13,11 @@
 
 namespace multipos::ui {
 
-// Dataset kinds the panel offers, and whether a kind reads files ("path").
+// Dataset kinds the panel offers, and whether a kind requires files: the engine's own table
+// (core/util/component_kinds.hpp), which its factories validate against.
 const std::vector<std::string>& dataset_kinds();
 bool dataset_kind_reads_path(const std::string& kind);
-// Encoder kinds the panel offers (the trainer's own check decides which it knows today).
+// Encoder kinds the panel offers (the same table).
 const std::vector<std::string>& encoder_kinds();
 
 // Problems the panel can see without loading anything: a missing path, a path that does not
