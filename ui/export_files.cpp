@@ -1,10 +1,13 @@
 #include "ui/export_files.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -167,6 +170,7 @@ std::vector<CurveColumn> chart_columns(const RunViewModel& model, const std::vec
     if (!series || series->steps.empty()) continue;
     const store::RunRecord* run = model.find_run(run_id);
     CurveColumn column;
+    column.run_id = run_id;
     column.label = "#" + std::to_string(run_id) + (run && !run->name.empty() ? " " + run->name : "");
     column.steps = series->steps;
     column.values = smoothing > 0.001f ? plot::ema_debiased(series->values, smoothing) : series->values;
@@ -199,6 +203,157 @@ std::string curves_csv(const std::vector<CurveColumn>& columns) {
     csv += "\n";
   }
   return csv;
+}
+
+namespace {
+
+// printf into a string (the SVG's numbers and attributes).
+__attribute__((format(printf, 1, 2))) std::string printf_text(const char* pattern, ...) {
+  va_list args;
+  va_start(args, pattern);
+  char buffer[512];
+  const int length = std::vsnprintf(buffer, sizeof buffer, pattern, args);
+  va_end(args);
+  return length < 0 ? std::string() : std::string(buffer, std::min<std::size_t>(sizeof buffer - 1, static_cast<std::size_t>(length)));
+}
+
+}  // namespace
+
+std::string xml_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+struct SvgFrame {
+  double left, top, right, bottom;  // the plot area in SVG pixels
+  double x_lo, x_hi, y_lo, y_hi;    // data ranges
+  double px(double x) const { return left + (x - x_lo) / (x_hi - x_lo) * (right - left); }
+  double py(double y) const { return bottom - (y - y_lo) / (y_hi - y_lo) * (bottom - top); }
+};
+
+std::string hex_color(uint32_t rgb) { return printf_text("#%06x", static_cast<unsigned>(rgb & 0xFFFFFFu)); }
+
+// Data ranges of every finite point; y padded by 5% like the chart.
+bool data_ranges(const std::vector<CurveColumn>& columns, SvgFrame& frame) {
+  frame.x_lo = frame.y_lo = std::numeric_limits<double>::infinity();
+  frame.x_hi = frame.y_hi = -frame.x_lo;
+  for (const auto& column : columns) {
+    for (std::size_t i = 0; i < column.steps.size() && i < column.values.size(); ++i) {
+      if (!std::isfinite(column.values[i])) continue;
+      frame.x_lo = std::min(frame.x_lo, column.steps[i]);
+      frame.x_hi = std::max(frame.x_hi, column.steps[i]);
+      frame.y_lo = std::min(frame.y_lo, column.values[i]);
+      frame.y_hi = std::max(frame.y_hi, column.values[i]);
+    }
+  }
+  if (frame.x_lo > frame.x_hi) return false;
+  if (!(frame.x_hi > frame.x_lo)) frame.x_lo -= 0.5, frame.x_hi += 0.5;
+  const double pad = frame.y_hi > frame.y_lo ? (frame.y_hi - frame.y_lo) * 0.05 : std::max(std::fabs(frame.y_lo) * 0.1, 0.5);
+  frame.y_lo -= pad;
+  frame.y_hi += pad;
+  return true;
+}
+
+void svg_axes(std::string& svg, const SvgFrame& frame, const SvgOptions& options) {
+  svg += printf_text("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#888\"/>\n",
+                frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top);
+  const plot::Ticks x_ticks = plot::nice_ticks(frame.x_lo, frame.x_hi, 8);
+  for (double value : x_ticks.values) {
+    const double x = frame.px(value);
+    svg += printf_text("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", x, frame.top, x, frame.bottom);
+    svg += printf_text("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, frame.bottom + 16) +
+           xml_escaped(plot::format_tick(value, x_ticks.step)) + "</text>\n";
+  }
+  const plot::Ticks y_ticks = plot::nice_ticks(frame.y_lo, frame.y_hi, 6);
+  for (double value : y_ticks.values) {
+    const double y = frame.py(value);
+    svg += printf_text("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", frame.left, y, frame.right, y);
+    svg += printf_text("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", frame.left - 6, y + 4) +
+           xml_escaped(plot::format_tick(value, y_ticks.step)) + "</text>\n";
+  }
+  svg += printf_text("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (frame.left + frame.right) / 2,
+                static_cast<double>(options.height) - 8) +
+         xml_escaped(options.x_label) + "</text>\n";
+  svg += printf_text("<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">",
+                (frame.top + frame.bottom) / 2, (frame.top + frame.bottom) / 2) +
+         xml_escaped(options.y_label) + "</text>\n";
+  if (!options.title.empty())
+    svg += printf_text("<text x=\"%.1f\" y=\"18\" text-anchor=\"middle\" font-weight=\"bold\">", (frame.left + frame.right) / 2) +
+           xml_escaped(options.title) + "</text>\n";
+}
+
+// Decimated like the chart, one polyline per unbroken stretch.
+void svg_curve(std::string& svg, const SvgFrame& frame, const CurveColumn& column, const std::string& color) {
+  std::vector<plot::PlotPoint> points;
+  const std::size_t count = std::min(column.steps.size(), column.values.size());
+  plot::decimate_min_max(column.steps.data(), column.values.data(), count, frame.x_lo, frame.x_hi,
+                         std::max(1, static_cast<int>(frame.right - frame.left)), points);
+  std::string stretch;
+  auto flush = [&] {
+    if (!stretch.empty())
+      svg += "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.5\" points=\"" + stretch + "\"/>\n";
+    stretch.clear();
+  };
+  for (const auto& point : points) {
+    if (!std::isfinite(point.y)) {
+      flush();
+      continue;
+    }
+    stretch += printf_text(stretch.empty() ? "%.1f,%.1f" : " %.1f,%.1f", frame.px(point.x), frame.py(point.y));
+  }
+  flush();
+}
+
+void svg_legend(std::string& svg, const SvgFrame& frame, const std::vector<CurveColumn>& columns,
+                const std::vector<std::string>& colors) {
+  std::size_t longest = 0;
+  for (const auto& column : columns) longest = std::max(longest, column.label.size());
+  const double row = 16, width = 40 + 7.0 * static_cast<double>(longest);
+  const double x = frame.right - width - 8, y = frame.top + 8;
+  svg += printf_text("<g class=\"legend\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"white\" "
+                "fill-opacity=\"0.85\" stroke=\"#888\"/>\n",
+                x, y, width, row * static_cast<double>(columns.size()) + 8);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const double mid = y + 4 + row * (static_cast<double>(c) + 0.5);
+    svg += printf_text("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"", x + 6, mid, x + 28, mid) +
+           colors[c] + "\" stroke-width=\"3\"/>";
+    svg += printf_text("<text x=\"%.1f\" y=\"%.1f\">", x + 34, mid + 4) + xml_escaped(columns[c].label) + "</text>\n";
+  }
+  svg += "</g>\n";
+}
+
+}  // namespace
+
+std::string curves_svg(const std::vector<CurveColumn>& columns, const std::vector<uint32_t>& rgb_colors,
+                       const SvgOptions& options) {
+  SvgFrame frame{70, 30, static_cast<double>(options.width) - 20, static_cast<double>(options.height) - 46, 0, 1, 0, 1};
+  std::string svg = printf_text("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                           "font-family=\"sans-serif\" font-size=\"12\">\n",
+                           options.width, options.height, options.width, options.height);
+  svg += printf_text("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", options.width, options.height);
+  if (!data_ranges(columns, frame)) return svg + "<text x=\"20\" y=\"40\">no data</text>\n</svg>\n";
+  svg_axes(svg, frame, options);
+  std::vector<std::string> colors;
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    colors.push_back(hex_color(c < rgb_colors.size() ? rgb_colors[c] : 0x4477aa));
+  svg += printf_text("<clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n",
+                frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top);
+  for (std::size_t c = 0; c < columns.size(); ++c) svg_curve(svg, frame, columns[c], colors[c]);
+  svg += "</g>\n";
+  svg_legend(svg, frame, columns, colors);
+  return svg + "</svg>\n";
 }
 
 }  // namespace multipos::ui

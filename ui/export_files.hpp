@@ -4,6 +4,7 @@
 // Thread-safety: pure functions, safe on any thread; write_export touches the filesystem only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct CurveColumn {
   std::string label;           // "#3 quick/infonce"
   std::vector<double> steps;   // ascending
   std::vector<double> values;  // smoothed when the chart smooths
+  int64_t run_id = 0;
 };
 // The Curves chart's data as it draws it: one column per run of `run_ids` that has the series,
 // labelled "#id name", values smoothed with the chart's debiased EMA when smoothing > 0.001
@@ -51,6 +53,19 @@ std::vector<CurveColumn> chart_columns(const RunViewModel& model, const std::vec
 // "step,<label>,<label>..." over the union of steps; a run without a point at a step leaves its
 // cell empty.
 std::string curves_csv(const std::vector<CurveColumn>& columns);
+
+// The chart as a standalone SVG picture: one polyline per column in its colour (0xRRGGBB, parallel
+// to `columns`), 1-2-5 ticks with labels, both axis labels, a title and the legend. Each curve is
+// decimated per pixel column (min and max kept, as the chart draws it), so a 50k-point series
+// stays a small file; NaN values are skipped (as the chart's decimation does). Labels are XML-escaped.
+struct SvgOptions {
+  std::string title, x_label = "step", y_label;
+  int width = 960, height = 540;
+};
+std::string curves_svg(const std::vector<CurveColumn>& columns, const std::vector<uint32_t>& rgb_colors,
+                       const SvgOptions& options);
+// &, <, >, " and ' as XML entities.
+std::string xml_escaped(const std::string& text);
 
 // RFC 4180 quoting when the text holds a comma, quote or line break.
 std::string csv_field(const std::string& text);

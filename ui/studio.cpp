@@ -12,6 +12,7 @@
 
 #include "core/runs/process.hpp"
 #include "core/util/assets.hpp"
+#include "ui/plot/palette.hpp"
 #include "ui/splitter.hpp"
 #include "ui/panels/status_bar.hpp"
 
@@ -182,6 +183,28 @@ void Studio::export_curves_csv() {
   }
   write_file({"curves-" + chart_.series_name(), "csv", curves_csv(columns)},
              chart_.series_name() + " curves (" + std::to_string(columns.size()) + " runs)");
+}
+
+void Studio::export_curves_svg() {
+  auto columns = chart_columns(model_, selection_.ids(), chart_.series_name(), chart_.smoothing());
+  const auto& hidden = chart_.plot().hidden();  // what the legend hides stays out of the picture
+  columns.erase(std::remove_if(columns.begin(), columns.end(),
+                               [&](const CurveColumn& column) { return hidden.count(column.label) > 0; }),
+                columns.end());
+  if (columns.empty()) {
+    log_.add(LogLevel::warning, "Nothing to export: no shown run has points of " + chart_.series_name());
+    return;
+  }
+  std::vector<uint32_t> colors;
+  for (const auto& column : columns) {
+    const ImU32 color = plot::run_color(column.run_id);  // packed A,B,G,R
+    colors.push_back(((color & 0xFFu) << 16) | (color & 0xFF00u) | ((color >> 16) & 0xFFu));
+  }
+  SvgOptions options;
+  options.title = chart_.series_name() + (chart_.smoothing() > 0.001f ? " (smoothed)" : "");
+  options.y_label = chart_.series_name();
+  write_file({"curves-" + chart_.series_name(), "svg", curves_svg(columns, colors, options)},
+             chart_.series_name() + " chart as SVG (" + std::to_string(columns.size()) + " runs)");
 }
 
 std::string Studio::request_png() {
@@ -388,13 +411,17 @@ void Studio::draw_header() {
   const ImGuiStyle& style = ImGui::GetStyle();
   const bool curves = active_tab_ == StudioTab::curves;
   const float png_width = ImGui::CalcTextSize("Save PNG").x + style.FramePadding.x * 2;
-  const float csv_width = ImGui::CalcTextSize("Export curves CSV").x + style.FramePadding.x * 2;
+  const float csv_width = ImGui::CalcTextSize("Export curves CSV").x + ImGui::CalcTextSize("SVG").x +
+                          style.FramePadding.x * 4 + style.ItemSpacing.x;
   const float help_width = ImGui::CalcTextSize("Help").x + style.FramePadding.x * 2 + style.ItemSpacing.x;
   const float buttons = help_width + png_width + (curves ? csv_width + style.ItemSpacing.x : 0);
   ImGui::SameLine(std::max(0.0f, ImGui::GetWindowContentRegionMax().x - buttons));
   if (curves) {
     if (ImGui::Button("Export curves CSV")) export_curves_csv();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("The chart's series for the selected runs as drawn (smoothing applied), one column per run");
+    ImGui::SameLine();
+    if (ImGui::Button("SVG")) export_curves_svg();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The chart as an SVG picture by step, with its legend and axis labels (runs hidden in the legend left out)");
     ImGui::SameLine();
   }
   if (ImGui::Button("Save PNG")) request_png();

@@ -87,6 +87,7 @@ class Studio {
   RunControl& run_control() { return *run_control_; }
   // Exports the Curves chart's data (as drawn) next to the database; logs the path.
   void export_curves_csv();
+  void export_curves_svg();
   // Asks for a PNG of the next rendered frame (what the "Save PNG" button does); returns its path.
   std::string request_png();
   // The frame loop's side of a PNG request: the path to write after rendering, once.

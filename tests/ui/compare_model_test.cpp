@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -218,4 +220,57 @@ TEST_F(CompareModel, CacheAnswersAQueryFromItsWorker) {
   EXPECT_EQ(cache.result()->table.rows.size(), 3u);
   EXPECT_TRUE(cache.result()->table.rows[1].cells[0].significant);
   EXPECT_EQ(cache.result()->diff.rows.size(), 3u);
+}
+
+// The Curves chart as an SVG picture (issue #21): one polyline per curve (a NaN is skipped, as the
+// chart's decimation skips it), colours, the legend and both axis labels, labels escaped, a long
+// series decimated per pixel column, and a document an XML parser no one here wrote accepts
+// (Python's expat).
+TEST(ExportFiles, CurvesSvgCarriesLegendAxesAndDecimatedLines) {
+  ui::CurveColumn first{"#1 quick/lsepair", {}, {}, 1};
+  for (int i = 0; i <= 100; ++i) {
+    first.steps.push_back(i);
+    first.values.push_back(i == 50 ? std::nan("") : 1.0 / (1 + i));
+  }
+  ui::CurveColumn second{"#2 <b&c> \"x\"", {}, {}, 2};
+  for (int i = 0; i < 50000; ++i) {
+    second.steps.push_back(i * 0.002);
+    second.values.push_back(0.5 + 0.4 * std::sin(i * 0.37));
+  }
+  ui::SvgOptions options;
+  options.title = "loss (smoothed)";
+  options.y_label = "loss";
+  const std::string svg = ui::curves_svg({first, second}, {0xaa0000, 0x0000bb}, options);
+
+  auto count = [&](const std::string& part) {
+    size_t n = 0;
+    for (size_t at = svg.find(part); at != std::string::npos; at = svg.find(part, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<polyline"), 2u);
+  EXPECT_EQ(count("nan"), 0u) << "a NaN value is skipped, never written";
+  EXPECT_EQ(count("stroke=\"#aa0000\""), 2u) << "its line and its legend swatch";
+  EXPECT_EQ(count("stroke=\"#0000bb\""), 2u);
+  EXPECT_NE(svg.find(">#1 quick/lsepair</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">#2 &lt;b&amp;c&gt; &quot;x&quot;</text>"), std::string::npos) << "escaped";
+  EXPECT_NE(svg.find(">step</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">loss</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">loss (smoothed)</text>"), std::string::npos);
+  EXPECT_NE(svg.find("points=\"70.0,"), std::string::npos) << "x = 0 sits on the plot's left edge";
+  // The 50000-point curve: at most 4 points per pixel column of the 870-pixel plot.
+  const size_t last = svg.rfind("<polyline");
+  const size_t points = svg.find("points=\"", last) + 8;
+  const std::string list = svg.substr(points, svg.find('"', points) - points);
+  EXPECT_LE(static_cast<size_t>(std::count(list.begin(), list.end(), ' ')) + 1, 4u * 870u);
+  EXPECT_GT(std::count(list.begin(), list.end(), ' '), 870);
+
+  TempDir dir;
+  const std::string file = dir.file("curves.svg");
+  std::ofstream(file) << svg;
+  const std::string check = "python3 -c \"import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+                            "sys.exit(0 if d.documentElement.tagName == 'svg' else 3)\" \"" + file + "\" 2>&1";
+  if (std::system("command -v python3 >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(std::system(check.c_str()), 0) << "not well-formed XML:\n" << svg.substr(0, 2000);
+  }
+  EXPECT_EQ(ui::curves_svg({}, {}, options).find("no data") != std::string::npos, true);
 }

@@ -203,19 +203,76 @@ void CurvesPanel::update_epoch_markers(const RunViewModel& model, const RunSelec
   plot_.set_markers(std::move(markers));
 }
 
+void CurvesPanel::add_run_curves(std::vector<plot::PlotSeries>& curves, const RunViewModel& model, int64_t run_id,
+                                 const SeriesData& series, const MappedX& xs, bool banded) {
+  const bool smooth = smoothing_ > 0.001f;
+  plot::PlotSeries raw;
+  raw.label = run_label(model, run_id);
+  raw.xs = xs.xs.data();
+  raw.ys = series.values.data();
+  raw.count = series.steps.size();
+  raw.color = plot::run_color(run_id, smooth || banded ? 0.25f : 1.0f);
+  raw.version = model.revision() * 1315423911u + xs.generation;  // memory may be reused after a drop
+  if (!smooth && !banded) {
+    curves.push_back(std::move(raw));
+    return;
+  }
+  raw.in_legend = false;
+  raw.hover_readout = false;  // the band's mean, or the smoothed line, gives the readout
+  raw.thickness = 1.0f;
+  if (banded) {  // the run itself faint behind its group's band (smoothed when smoothing is on)
+    if (smooth) {
+      const Smoothed& values = smoothed(run_id, series);
+      raw.ys = values.values.data();
+      raw.version = values.generation * 2654435761u + xs.generation;
+    }
+    curves.push_back(std::move(raw));
+    return;
+  }
+  plot::PlotSeries line = raw;  // the raw points faint, the smoothed line over them
+  const Smoothed& smooth_values = smoothed(run_id, series);
+  line.ys = smooth_values.values.data();
+  line.version = smooth_values.generation * 2654435761u + xs.generation;
+  line.color = plot::run_color(run_id);
+  line.in_legend = true;
+  line.hover_readout = true;
+  line.thickness = plot::PlotSeries{}.thickness;
+  curves.push_back(std::move(raw));
+  curves.push_back(std::move(line));
+}
+
+void CurvesPanel::add_band_curves(std::vector<plot::PlotSeries>& curves, const RunViewModel& model) const {
+  for (std::size_t g = 0; g < bands_.curves.size(); ++g) {
+    const BandCurve& band = bands_.curves[g];
+    if (band.xs.empty()) continue;
+    plot::PlotSeries mean;
+    mean.label = band_label(bands_.groups[g], model);
+    mean.xs = band.xs.data();
+    mean.ys = band.mean.data();
+    mean.count = band.xs.size();
+    mean.band_lo = band.lo.data();
+    mean.band_hi = band.hi.data();
+    mean.color = plot::run_color(bands_.groups[g].front());
+    mean.band_color = plot::run_color(bands_.groups[g].front(), 0.22f);
+    mean.thickness = 2.0f;
+    mean.version = bands_.generation;
+    curves.push_back(std::move(mean));
+  }
+}
+
+bool CurvesPanel::in_band(int64_t run_id) const {
+  if (!seed_bands_) return false;
+  for (const auto& group : bands_.groups) {
+    if (std::find(group.begin(), group.end(), run_id) != group.end()) return true;
+  }
+  return false;
+}
+
 void CurvesPanel::draw(const RunViewModel& model, const RunSelection& selection) {
   draw_controls(model, selection);
   update_epoch_markers(model, selection);
-  std::vector<plot::PlotSeries> curves;
-  const bool smooth = smoothing_ > 0.001f;
   if (seed_bands_) update_bands(model, selection);
-  auto in_band = [&](int64_t run_id) {
-    if (!seed_bands_) return false;
-    for (const auto& group : bands_.groups) {
-      if (std::find(group.begin(), group.end(), run_id) != group.end()) return true;
-    }
-    return false;
-  };
+  std::vector<plot::PlotSeries> curves;
   std::size_t unmapped = 0;
   for (int64_t run_id : selection.ids()) {
     const SeriesData* series = model.series(run_id, series_name_);
@@ -225,59 +282,9 @@ void CurvesPanel::draw(const RunViewModel& model, const RunSelection& selection)
       ++unmapped;  // e.g. no batch size for "examples seen": left out, counted under the chart
       continue;
     }
-    const bool banded = in_band(run_id);
-    plot::PlotSeries raw;
-    raw.label = run_label(model, run_id);
-    raw.xs = xs.xs.data();
-    raw.ys = series->values.data();
-    raw.count = series->steps.size();
-    raw.color = plot::run_color(run_id, smooth || banded ? 0.25f : 1.0f);
-    raw.version = model.revision() * 1315423911u + xs.generation;  // memory may be reused after a drop
-    if (!smooth || banded) {
-      raw.in_legend = !banded;
-      if (!banded) curves.push_back(std::move(raw));
-      if (banded) {  // the run itself faint behind its group's band
-        if (smooth) {
-          const Smoothed& values = smoothed(run_id, *series);
-          raw.ys = values.values.data();
-          raw.version = values.generation * 2654435761u + xs.generation;
-        }
-        raw.hover_readout = false;
-        raw.thickness = 1.0f;
-        curves.push_back(std::move(raw));
-      }
-      continue;
-    }
-    raw.in_legend = false;
-    plot::PlotSeries line = raw;
-    const Smoothed& smooth_values = smoothed(run_id, *series);
-    line.ys = smooth_values.values.data();
-    line.version = smooth_values.generation * 2654435761u + xs.generation;
-    line.color = plot::run_color(run_id);
-    line.in_legend = true;
-    raw.hover_readout = false;  // the readout shows the smoothed value under the cursor line
-    raw.thickness = 1.0f;
-    curves.push_back(std::move(raw));
-    curves.push_back(std::move(line));
+    add_run_curves(curves, model, run_id, *series, xs, in_band(run_id));
   }
-  if (seed_bands_) {
-    for (std::size_t g = 0; g < bands_.curves.size(); ++g) {
-      const BandCurve& band = bands_.curves[g];
-      if (band.xs.empty()) continue;
-      plot::PlotSeries mean;
-      mean.label = band_label(bands_.groups[g], model);
-      mean.xs = band.xs.data();
-      mean.ys = band.mean.data();
-      mean.count = band.xs.size();
-      mean.band_lo = band.lo.data();
-      mean.band_hi = band.hi.data();
-      mean.color = plot::run_color(bands_.groups[g].front());
-      mean.band_color = plot::run_color(bands_.groups[g].front(), 0.22f);
-      mean.thickness = 2.0f;
-      mean.version = bands_.generation;
-      curves.push_back(std::move(mean));
-    }
-  }
+  if (seed_bands_) add_band_curves(curves, model);
   plot_.set_axis_labels(x_axis_label(x_axis_), series_name_);
   const char* empty = selection.empty() ? "Select runs in the table to plot them"
                       : unmapped > 0  ? "The selected runs lack what this x axis needs (batch size or epoch series)"

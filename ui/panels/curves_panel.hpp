@@ -66,6 +66,12 @@ class CurvesPanel {
   };
 
   void draw_controls(const RunViewModel& model, const RunSelection& selection);
+  // The run's curves: its series as is; or faint, with its smoothed line over it; or faint behind
+  // its seed group's band.
+  void add_run_curves(std::vector<plot::PlotSeries>& curves, const RunViewModel& model, int64_t run_id,
+                      const SeriesData& series, const MappedX& xs, bool banded);
+  void add_band_curves(std::vector<plot::PlotSeries>& curves, const RunViewModel& model) const;
+  bool in_band(int64_t run_id) const;
   const Smoothed& smoothed(int64_t run_id, const SeriesData& series);
   const MappedX& mapped_x(const RunViewModel& model, int64_t run_id, const SeriesData& series);
   void update_bands(const RunViewModel& model, const RunSelection& selection);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 namespace multipos::ui::plot {
 
@@ -126,7 +127,7 @@ void LinePlot::fit_to(const std::vector<PlotSeries>& series) {
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
   double y_lo = x_lo, y_hi = -x_lo;
   for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].count == 0) continue;
+    if (series[i].count == 0 || is_hidden(series[i])) continue;
     const SeriesCache& bounds = bounds_of(i, series[i]);
     x_lo = std::min(x_lo, bounds.x_lo);
     x_hi = std::max(x_hi, bounds.x_hi);
@@ -233,17 +234,19 @@ void LinePlot::draw_series(const Frame& frame, ImDrawList& draw,
                            const std::vector<PlotSeries>& series) {
   for (std::size_t index = 0; index < series.size(); ++index) {
     const PlotSeries& s = series[index];
-    if (s.count == 0) continue;
+    if (s.count == 0 || is_hidden(s)) continue;
     if (s.band_lo && s.band_hi) draw_band(frame, draw, s);
+    const ImU32 color = drawn_color(s, s.color);
+    const float thickness = s.thickness + (!highlighted_.empty() && s.label == highlighted_ ? 1.5f : 0.0f);
     const std::vector<PlotPoint>& points = decimated(index, s, frame);
     screen_points_.clear();
     // Min and max survive log10 (monotonic), so decimating raw values then mapping is exact.
     auto flush = [&] {
       if (screen_points_.size() >= 2) {
-        draw.AddPolyline(screen_points_.data(), static_cast<int>(screen_points_.size()), s.color,
-                         ImDrawFlags_None, s.thickness);
+        draw.AddPolyline(screen_points_.data(), static_cast<int>(screen_points_.size()), color,
+                         ImDrawFlags_None, thickness);
       } else if (screen_points_.size() == 1) {
-        draw.AddCircleFilled(screen_points_[0], s.thickness + 1.0f, s.color);
+        draw.AddCircleFilled(screen_points_[0], thickness + 1.0f, color);
       }
       screen_points_.clear();
     };
@@ -271,7 +274,7 @@ void LinePlot::draw_hover(const Frame& frame, ImDrawList& draw,
                ImGui::GetColorU32(ImGuiCol_Text, 0.35f));
   bool any = false;
   for (const auto& s : series) {
-    if (!s.hover_readout || s.count == 0) continue;
+    if (!s.hover_readout || s.count == 0 || is_hidden(s)) continue;
     const std::size_t index = nearest_index(s.xs, s.count, cursor_x);
     const double y = to_plot_y(s.ys[index]);
     if (!std::isfinite(y)) continue;
@@ -308,29 +311,68 @@ void LinePlot::draw_markers(const Frame& frame, ImDrawList& draw) const {
   }
 }
 
-void LinePlot::draw_legend(const Frame& frame, ImDrawList& draw,
-                           const std::vector<PlotSeries>& series) const {
+void LinePlot::set_hidden(const std::string& label, bool hidden) {
+  if (hidden) hidden_.insert(label);
+  else hidden_.erase(label);
+  following_ = following_ || hidden;  // hiding an outlier is usually to see the rest: refit
+}
+
+// Faded while another legend entry is highlighted.
+ImU32 LinePlot::drawn_color(const PlotSeries& series, ImU32 color) const {
+  if (highlighted_.empty() || series.label == highlighted_) return color;
+  const ImU32 alpha = (color >> IM_COL32_A_SHIFT) & 0xFF;
+  return (color & ~IM_COL32_A_MASK) | ((alpha * 3 / 10) << IM_COL32_A_SHIFT);
+}
+
+bool LinePlot::handle_legend(const Frame& frame, const std::vector<PlotSeries>& series) {
+  legend_rows_.clear();
+  highlighted_.clear();
   const float line_height = ImGui::GetTextLineHeight(), swatch = line_height * 1.2f, pad = 6;
   float width = 0;
-  int rows = 0;
+  std::set<std::string> seen;
   for (const auto& s : series) {
-    if (!s.in_legend) continue;
+    if (!s.in_legend || !seen.insert(s.label).second) continue;
     width = std::max(width, ImGui::CalcTextSize(s.label.c_str()).x);
-    ++rows;
+    legend_rows_.push_back({s.label, {}, {}});
   }
-  if (rows == 0) return;
-  const ImVec2 box_max(frame.plot_max.x - pad, frame.plot_min.y + pad + rows * line_height + 2 * pad);
-  const ImVec2 box_min(box_max.x - width - swatch - 3 * pad, frame.plot_min.y + pad);
-  draw.AddRectFilled(box_min, box_max, ImGui::GetColorU32(ImGuiCol_PopupBg, 0.85f), 4.0f);
-  draw.AddRect(box_min, box_max, ImGui::GetColorU32(ImGuiCol_Border), 4.0f);
-  float y = box_min.y + pad;
-  for (const auto& s : series) {
-    if (!s.in_legend) continue;
-    const float mid = y + line_height * 0.5f;
-    draw.AddLine(ImVec2(box_min.x + pad, mid), ImVec2(box_min.x + pad + swatch, mid), s.color, 3.0f);
-    draw.AddText(ImVec2(box_min.x + 2 * pad + swatch, y), ImGui::GetColorU32(ImGuiCol_Text),
-                 s.label.c_str());
+  if (legend_rows_.empty()) return false;
+  const float rows = static_cast<float>(legend_rows_.size());
+  legend_max_ = ImVec2(frame.plot_max.x - pad, frame.plot_min.y + pad + rows * line_height + 2 * pad);
+  legend_min_ = ImVec2(legend_max_.x - width - swatch - 3 * pad, frame.plot_min.y + pad);
+  float y = legend_min_.y + pad;
+  for (auto& row : legend_rows_) {
+    row.min = ImVec2(legend_min_.x, y);
+    row.max = ImVec2(legend_max_.x, y + line_height);
     y += line_height;
+  }
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const bool over = ImGui::IsItemHovered() && mouse.x >= legend_min_.x && mouse.x <= legend_max_.x &&
+                    mouse.y >= legend_min_.y && mouse.y <= legend_max_.y;
+  if (!over) return false;
+  for (const auto& row : legend_rows_) {
+    if (mouse.y < row.min.y || mouse.y >= row.max.y) continue;
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) set_hidden(row.label, !hidden_.count(row.label));
+    if (!hidden_.count(row.label)) highlighted_ = row.label;
+    ImGui::SetTooltip(hidden_.count(row.label) ? "Click to show %s" : "Click to hide %s", row.label.c_str());
+  }
+  return true;
+}
+
+void LinePlot::draw_legend(ImDrawList& draw, const std::vector<PlotSeries>& series) const {
+  if (legend_rows_.empty()) return;
+  const float line_height = ImGui::GetTextLineHeight(), swatch = line_height * 1.2f, pad = 6;
+  draw.AddRectFilled(legend_min_, legend_max_, ImGui::GetColorU32(ImGuiCol_PopupBg, 0.85f), 4.0f);
+  draw.AddRect(legend_min_, legend_max_, ImGui::GetColorU32(ImGuiCol_Border), 4.0f);
+  for (const auto& row : legend_rows_) {
+    const auto entry = std::find_if(series.begin(), series.end(),
+                                    [&](const PlotSeries& s) { return s.in_legend && s.label == row.label; });
+    const bool hidden = hidden_.count(row.label) > 0;
+    const float mid = row.min.y + line_height * 0.5f;
+    const ImVec2 from(row.min.x + pad, mid), to(row.min.x + pad + swatch, mid);
+    if (hidden) draw.AddLine(from, to, ImGui::GetColorU32(ImGuiCol_TextDisabled), 1.0f);
+    else draw.AddLine(from, to, entry->color, row.label == highlighted_ ? 5.0f : 3.0f);
+    draw.AddText(ImVec2(row.min.x + 2 * pad + swatch, row.min.y),
+                 ImGui::GetColorU32(hidden ? ImGuiCol_TextDisabled : ImGuiCol_Text), row.label.c_str());
   }
 }
 
@@ -356,7 +398,7 @@ void LinePlot::draw(const char* id, const std::vector<PlotSeries>& series, ImVec
   frame.plot_min.x = frame.outer_min.x + frame.y_label_width + 10;
   frame.plot_max.x = frame.outer_max.x - 12;
   if (frame.width() < 10 || frame.height() < 10) return;  // too small to draw anything useful
-  handle_input(frame);
+  if (!handle_legend(frame, series)) handle_input(frame);
   compute_ticks(frame, log_y_);  // again: input may have moved the view this frame
 
   ImDrawList& draw = *ImGui::GetWindowDrawList();
@@ -380,7 +422,7 @@ void LinePlot::draw(const char* id, const std::vector<PlotSeries>& series, ImVec
   draw_hover(frame, draw, series);
   draw.PopClipRect();
   draw.AddRect(frame.plot_min, frame.plot_max, ImGui::GetColorU32(ImGuiCol_Border));
-  draw_legend(frame, draw, series);
+  draw_legend(draw, series);
 }
 
 }  // namespace multipos::ui::plot

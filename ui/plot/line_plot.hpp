@@ -1,11 +1,14 @@
 // A line plot drawn with ImGui draw lists: 1-2-5 ticks, several series with a legend, hover
 // readout, fit / zoom / pan, log-scale y, and min/max decimation so the draw cost is bounded by
 // the plot width in pixels, not by the number of points. Interaction: wheel zooms x and y around
-// the cursor (shift: y only, ctrl: x only), drag pans, double-click fits. UI thread only.
+// the cursor (shift: y only, ctrl: x only), drag pans, double-click fits; in the legend, a click
+// hides or shows a series (and every series of the same label, e.g. a run's faint raw curve behind
+// its smoothed line) and hovering an entry highlights it. UI thread only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +67,20 @@ class LinePlot {
   Range x_range() const { return x_; }
   Range y_range() const { return y_; }
 
+  // Series hidden from the legend, by label: not drawn, not read out, not fitted. Kept across
+  // frames (a run that leaves and rejoins the selection stays hidden).
+  const std::set<std::string>& hidden() const { return hidden_; }
+  void set_hidden(const std::string& label, bool hidden);
+  // The legend entry under the mouse last frame ("" = none): its series are drawn thicker, the
+  // others faded.
+  const std::string& highlighted() const { return highlighted_; }
+  // The legend's entries as drawn last frame, in screen coordinates (for tests and tooltips).
+  struct LegendRow {
+    std::string label;
+    ImVec2 min, max;
+  };
+  const std::vector<LegendRow>& legend_rows() const { return legend_rows_; }
+
  private:
   struct Frame;  // geometry of one draw: plot rectangle and data<->pixel mapping
   // What was derived from one series last frame; reused while the series and view are unchanged.
@@ -88,12 +105,17 @@ class LinePlot {
   void compute_ticks(Frame& frame, bool log_axis) const;
   void fit_to(const std::vector<PlotSeries>& series);
   void handle_input(const Frame& frame);
+  // Lays the legend out for this frame (legend_rows_, legend_box_); handles its hover and clicks;
+  // true when the mouse is over it, so the plot's own pan and zoom leave it alone.
+  bool handle_legend(const Frame& frame, const std::vector<PlotSeries>& series);
+  bool is_hidden(const PlotSeries& series) const { return hidden_.count(series.label) > 0; }
+  ImU32 drawn_color(const PlotSeries& series, ImU32 color) const;
   void draw_grid(const Frame& frame, ImDrawList& draw) const;
   void draw_markers(const Frame& frame, ImDrawList& draw) const;
   void draw_series(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series);
   void draw_band(const Frame& frame, ImDrawList& draw, const PlotSeries& series) const;
   void draw_hover(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series) const;
-  void draw_legend(const Frame& frame, ImDrawList& draw, const std::vector<PlotSeries>& series) const;
+  void draw_legend(ImDrawList& draw, const std::vector<PlotSeries>& series) const;
   double to_plot_y(double value) const;    // data value -> axis units (log10 when log_y)
   double from_plot_y(double value) const;  // axis units -> data value
 
@@ -102,6 +124,10 @@ class LinePlot {
   bool log_y_ = false;
   std::string x_label_ = "step", y_label_;
   std::vector<Marker> markers_;
+  std::set<std::string> hidden_;
+  std::string highlighted_;
+  std::vector<LegendRow> legend_rows_;
+  ImVec2 legend_min_, legend_max_;
   std::vector<SeriesCache> caches_;  // parallel to the series of the last draw
   std::vector<ImVec2> screen_points_;
 };

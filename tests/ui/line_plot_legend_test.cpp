@@ -1,0 +1,92 @@
+// The line plot's legend (issue #21): a click on an entry hides every series of that label (the
+// faint raw curve with its smoothed line), the view refits to what is still shown, the readout and
+// drawing leave it out, a second click shows it again; hovering an entry highlights it. Driven
+// headless with the mouse placed on the rows the legend reports, so no pixel position is guessed.
+#include <gtest/gtest.h>
+
+#include <imgui.h>
+
+#include <vector>
+
+#include "app/platform/null_platform.hpp"
+#include "ui/plot/line_plot.hpp"
+
+using multipos::app::NullPlatform;
+using multipos::ui::plot::LinePlot;
+using multipos::ui::plot::PlotSeries;
+
+namespace {
+
+struct Data {
+  std::vector<double> short_xs, short_ys, long_xs, long_ys;
+  Data() {
+    for (int i = 0; i <= 10; ++i) short_xs.push_back(i), short_ys.push_back(1.0 / (1 + i));
+    for (int i = 0; i <= 100; ++i) long_xs.push_back(i), long_ys.push_back(2.0 + i * 0.01);
+  }
+  std::vector<PlotSeries> series() const {
+    PlotSeries faint{"#1 short", short_xs.data(), short_ys.data(), short_xs.size(), IM_COL32(200, 80, 80, 60)};
+    faint.in_legend = false;
+    PlotSeries line{"#1 short", short_xs.data(), short_ys.data(), short_xs.size(), IM_COL32(200, 80, 80, 255)};
+    PlotSeries other{"#2 long", long_xs.data(), long_ys.data(), long_xs.size(), IM_COL32(80, 80, 200, 255)};
+    return {faint, line, other};
+  }
+};
+
+void frame(NullPlatform& platform, LinePlot& plot, const std::vector<PlotSeries>& series) {
+  ASSERT_TRUE(platform.begin_frame());
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(900, 500));
+  ImGui::Begin("plot", nullptr, ImGuiWindowFlags_NoDecoration);
+  plot.draw("##chart", series, ImVec2(860, 460));
+  ImGui::End();
+  platform.end_frame();
+}
+
+ImVec2 centre(const LinePlot::LegendRow& row) { return ImVec2((row.min.x + row.max.x) / 2, (row.min.y + row.max.y) / 2); }
+
+void click(NullPlatform& platform, LinePlot& plot, const std::vector<PlotSeries>& series) {
+  ImGui::GetIO().MouseDown[0] = true;
+  frame(platform, plot, series);
+  ImGui::GetIO().MouseDown[0] = false;
+  frame(platform, plot, series);
+}
+
+}  // namespace
+
+TEST(LinePlotLegend, ClickHidesAndShowsASeriesAndTheViewRefitsToWhatIsShown) {
+  NullPlatform platform(900, 500);
+  Data data;
+  const auto series = data.series();
+  LinePlot plot;
+  ImGui::GetIO().MousePos = ImVec2(-100, -100);
+  frame(platform, plot, series);
+  ASSERT_EQ(plot.legend_rows().size(), 2u) << "one entry per label: the faint raw curve has none of its own";
+  EXPECT_EQ(plot.legend_rows()[0].label, "#1 short");
+  EXPECT_DOUBLE_EQ(plot.x_range().max, 100.0) << "fitted to both series";
+
+  ImGui::GetIO().MousePos = centre(plot.legend_rows()[1]);
+  frame(platform, plot, series);  // hover first, as a real mouse would
+  EXPECT_EQ(plot.highlighted(), "#2 long");
+  click(platform, plot, series);
+  EXPECT_EQ(plot.hidden().count("#2 long"), 1u);
+  EXPECT_EQ(plot.highlighted(), "") << "a hidden entry is not highlighted";
+  frame(platform, plot, series);
+  EXPECT_DOUBLE_EQ(plot.x_range().max, 10.0) << "refitted to the series still shown";
+  EXPECT_LT(plot.y_range().max, 1.5) << "the hidden series' y values no longer count";
+
+  click(platform, plot, series);
+  EXPECT_EQ(plot.hidden().count("#2 long"), 0u);
+  frame(platform, plot, series);
+  EXPECT_DOUBLE_EQ(plot.x_range().max, 100.0);
+
+  // Both curves of a label go together; the plot's own pan did not run under the legend.
+  ImGui::GetIO().MousePos = centre(plot.legend_rows()[0]);
+  frame(platform, plot, series);
+  click(platform, plot, series);
+  EXPECT_EQ(plot.hidden().count("#1 short"), 1u);
+  EXPECT_TRUE(plot.following()) << "a click in the legend is not a pan";
+  ImGui::GetIO().MousePos = ImVec2(-100, -100);
+  frame(platform, plot, series);
+  EXPECT_EQ(plot.highlighted(), "");
+  EXPECT_GT(plot.y_range().min, 1.5) << "only the long series is fitted now";
+}
