@@ -1,4 +1,4 @@
-// The line plot's legend (issue #21): a click on an entry hides every series of that label (the
+// The line plot's interactions (issue #21). Legend: a click on an entry hides every series of that label (the
 // faint raw curve with its smoothed line), the view refits to what is still shown, the readout and
 // drawing leave it out, a second click shows it again; hovering an entry highlights it. Driven
 // headless with the mouse placed on the rows the legend reports, so no pixel position is guessed.
@@ -89,4 +89,49 @@ TEST(LinePlotLegend, ClickHidesAndShowsASeriesAndTheViewRefitsToWhatIsShown) {
   frame(platform, plot, series);
   EXPECT_EQ(plot.highlighted(), "");
   EXPECT_GT(plot.y_range().min, 1.5) << "only the long series is fitted now";
+}
+
+// Box zoom (issue #21): a right-button drag draws a box and the view becomes that box; a right
+// click without a drag changes nothing.
+TEST(LinePlotInteraction, RightDragZoomsToTheBoxItDraws) {
+  NullPlatform platform(900, 500);
+  Data data;
+  const auto series = data.series();
+  LinePlot plot;
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2(-100, -100);
+  frame(platform, plot, series);
+  const LinePlot::Range x = plot.x_range(), y = plot.y_range();
+  const ImVec2 lo = plot.plot_min(), hi = plot.plot_max();
+  auto at = [&](float fx, float fy) { return ImVec2(lo.x + (hi.x - lo.x) * fx, lo.y + (hi.y - lo.y) * fy); };
+
+  io.MousePos = at(0.3f, 0.6f);  // a click without a drag
+  frame(platform, plot, series);
+  io.MouseDown[1] = true;
+  frame(platform, plot, series);
+  io.MouseDown[1] = false;
+  frame(platform, plot, series);
+  EXPECT_TRUE(plot.following());
+  EXPECT_DOUBLE_EQ(plot.x_range().max, x.max);
+
+  io.MousePos = at(0.25f, 0.75f);
+  frame(platform, plot, series);
+  io.MouseDown[1] = true;
+  frame(platform, plot, series);
+  io.MousePos = at(0.5f, 0.5f);
+  frame(platform, plot, series);
+  EXPECT_TRUE(plot.box_zooming());
+  EXPECT_TRUE(plot.following()) << "nothing moves while the box is drawn";
+  io.MouseDown[1] = false;
+  frame(platform, plot, series);
+  EXPECT_FALSE(plot.box_zooming());
+  EXPECT_FALSE(plot.following());
+  // ImGui floors the mouse position: the box is exact to one pixel.
+  const double width = x.max - x.min, height = y.max - y.min;
+  const double x_pixel = width / (hi.x - lo.x), y_pixel = height / (hi.y - lo.y);
+  EXPECT_NEAR(plot.x_range().min, x.min + 0.25 * width, x_pixel);
+  EXPECT_NEAR(plot.x_range().max, x.min + 0.5 * width, x_pixel);
+  EXPECT_NEAR(plot.y_range().min, y.min + 0.25 * height, y_pixel);
+  EXPECT_NEAR(plot.y_range().max, y.min + 0.5 * height, y_pixel);
+  io.MousePos = ImVec2(-100, -100);
 }

@@ -155,8 +155,41 @@ const std::vector<PlotPoint>& LinePlot::decimated(std::size_t index, const PlotS
   return cache.points;
 }
 
+void LinePlot::handle_box_zoom(const Frame& frame) {
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  auto clamped = [&](ImVec2 p) {
+    return ImVec2(std::clamp(p.x, frame.plot_min.x, frame.plot_max.x), std::clamp(p.y, frame.plot_min.y, frame.plot_max.y));
+  };
+  if (!box_active_) {
+    if (ImGui::IsItemHovered() && frame.contains(mouse) && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {
+      box_active_ = true;
+      box_start_ = box_end_ = mouse;
+    }
+    return;
+  }
+  box_end_ = clamped(mouse);
+  if (ImGui::IsMouseDown(ImGuiMouseButton_Right)) return;
+  box_active_ = false;  // released: zoom to the box unless it is a click
+  const float x0 = std::min(box_start_.x, box_end_.x), x1 = std::max(box_start_.x, box_end_.x);
+  const float y0 = std::min(box_start_.y, box_end_.y), y1 = std::max(box_start_.y, box_end_.y);
+  if (x1 - x0 < 4 || y1 - y0 < 4) return;
+  x_ = {frame.data_x(x0), frame.data_x(x1)};
+  y_ = {frame.data_y(y1), frame.data_y(y0)};  // screen y grows downwards
+  following_ = false;
+}
+
+void LinePlot::draw_box(ImDrawList& draw) const {
+  if (!box_active_) return;
+  const ImVec2 a(std::min(box_start_.x, box_end_.x), std::min(box_start_.y, box_end_.y));
+  const ImVec2 b(std::max(box_start_.x, box_end_.x), std::max(box_start_.y, box_end_.y));
+  draw.AddRectFilled(a, b, ImGui::GetColorU32(ImGuiCol_Text, 0.08f));
+  draw.AddRect(a, b, ImGui::GetColorU32(ImGuiCol_Text, 0.6f));
+}
+
 void LinePlot::handle_input(const Frame& frame) {
   const ImGuiIO& io = ImGui::GetIO();
+  handle_box_zoom(frame);
+  if (box_active_) return;
   if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
     following_ = true;
     return;
@@ -398,7 +431,9 @@ void LinePlot::draw(const char* id, const std::vector<PlotSeries>& series, ImVec
   frame.plot_min.x = frame.outer_min.x + frame.y_label_width + 10;
   frame.plot_max.x = frame.outer_max.x - 12;
   if (frame.width() < 10 || frame.height() < 10) return;  // too small to draw anything useful
-  if (!handle_legend(frame, series)) handle_input(frame);
+  plot_min_ = frame.plot_min;
+  plot_max_ = frame.plot_max;
+  if (!handle_legend(frame, series) || box_active_) handle_input(frame);
   compute_ticks(frame, log_y_);  // again: input may have moved the view this frame
 
   ImDrawList& draw = *ImGui::GetWindowDrawList();
@@ -420,6 +455,7 @@ void LinePlot::draw(const char* id, const std::vector<PlotSeries>& series, ImVec
   draw_series(frame, draw, series);
   caches_.resize(series.size());  // forget series that are no longer drawn
   draw_hover(frame, draw, series);
+  draw_box(draw);
   draw.PopClipRect();
   draw.AddRect(frame.plot_min, frame.plot_max, ImGui::GetColorU32(ImGuiCol_Border));
   draw_legend(draw, series);

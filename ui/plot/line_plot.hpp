@@ -1,7 +1,8 @@
 // A line plot drawn with ImGui draw lists: 1-2-5 ticks, several series with a legend, hover
 // readout, fit / zoom / pan, log-scale y, and min/max decimation so the draw cost is bounded by
 // the plot width in pixels, not by the number of points. Interaction: wheel zooms x and y around
-// the cursor (shift: y only, ctrl: x only), drag pans, double-click fits; in the legend, a click
+// the cursor (shift: y only, ctrl: x only), drag pans, a right-button drag zooms to the box it
+// draws, double-click fits; in the legend, a click
 // hides or shows a series (and every series of the same label, e.g. a run's faint raw curve behind
 // its smoothed line) and hovering an entry highlights it. UI thread only.
 #pragma once
@@ -74,6 +75,11 @@ class LinePlot {
   // The legend entry under the mouse last frame ("" = none): its series are drawn thicker, the
   // others faded.
   const std::string& highlighted() const { return highlighted_; }
+  // The data area of the last frame, in screen coordinates (for tests).
+  ImVec2 plot_min() const { return plot_min_; }
+  ImVec2 plot_max() const { return plot_max_; }
+  // A right-button drag in progress (its corners, screen coordinates).
+  bool box_zooming() const { return box_active_; }
   // The legend's entries as drawn last frame, in screen coordinates (for tests and tooltips).
   struct LegendRow {
     std::string label;
@@ -105,6 +111,8 @@ class LinePlot {
   void compute_ticks(Frame& frame, bool log_axis) const;
   void fit_to(const std::vector<PlotSeries>& series);
   void handle_input(const Frame& frame);
+  void handle_box_zoom(const Frame& frame);
+  void draw_box(ImDrawList& draw) const;
   // Lays the legend out for this frame (legend_rows_, legend_box_); handles its hover and clicks;
   // true when the mouse is over it, so the plot's own pan and zoom leave it alone.
   bool handle_legend(const Frame& frame, const std::vector<PlotSeries>& series);
@@ -128,6 +136,9 @@ class LinePlot {
   std::string highlighted_;
   std::vector<LegendRow> legend_rows_;
   ImVec2 legend_min_, legend_max_;
+  ImVec2 plot_min_, plot_max_;
+  bool box_active_ = false;
+  ImVec2 box_start_, box_end_;
   std::vector<SeriesCache> caches_;  // parallel to the series of the last draw
   std::vector<ImVec2> screen_points_;
 };
