@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -152,9 +154,23 @@ pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& lo
   for (const auto& entry : environment) entries.push_back(const_cast<char*>(entry.c_str()));
   entries.push_back(nullptr);
   pid_t pid = 0;
-  int result = posix_spawn(&pid, argv[0].c_str(), &spawn.actions, &spawn.attributes, arguments.data(), entries.data());
+  const int result = retry_while_busy(
+      [&] { return posix_spawn(&pid, argv[0].c_str(), &spawn.actions, &spawn.attributes, arguments.data(), entries.data()); },
+      kBusyProgramAttempts, std::chrono::milliseconds(100));
+  if (result == ETXTBSY)
+    throw LaunchError("cannot start " + argv[0] + ": " + system_error(result) + " (still being written after " +
+                      std::to_string(kBusyProgramAttempts / 10) + " s)");
   if (result != 0) throw LaunchError("cannot start " + argv[0] + ": " + system_error(result));
   return pid;
+}
+
+int retry_while_busy(const std::function<int()>& attempt, int attempts, std::chrono::milliseconds pause) {
+  int result = attempt();
+  for (int tried = 1; result == ETXTBSY && tried < attempts; ++tried) {
+    std::this_thread::sleep_for(pause);
+    result = attempt();
+  }
+  return result;
 }
 
 std::optional<double> process_start_time(int64_t pid) {

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -49,8 +51,16 @@ class UniqueFd {
 // the caller must reap it (waitpid) to avoid a zombie while this process lives. Throws LaunchError.
 // `set_environment`: "NAME=value" entries that replace (or add to) the inherited ones, e.g. the
 // CUDA_VISIBLE_DEVICES the scheduler gives a worker.
+// A program that is being written (a rebuild or an upgrade replacing it under a running scheduler)
+// cannot be executed until its writer closes it (ETXTBSY): the start is retried every 100 ms for up
+// to kBusyProgramAttempts tries (30 s) before it fails.
 pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& log_file,
                      const std::vector<std::string>& set_environment = {});
+
+constexpr int kBusyProgramAttempts = 300;
+// Calls `attempt` (a posix_spawn returning an errno value) until it returns anything but ETXTBSY,
+// at most `attempts` times, pausing `pause` between tries; returns the last result.
+int retry_while_busy(const std::function<int()>& attempt, int attempts, std::chrono::milliseconds pause);
 
 // OpenMP's default wait policy lets LibTorch's idle OpenMP threads spin while OpenBLAS's own
 // threads multiply: on a 2-core machine a training step ran 2-5x slower than with

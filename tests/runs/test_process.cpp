@@ -2,12 +2,16 @@
 // liveness probes (live, reaped, zombie), wait statuses in words, and the WorkerLauncher's
 // start / probe / signal / collect cycle on a stand-in worker script.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -206,4 +210,43 @@ TEST(Process, AReplacedProgramIsStartedFromItsPathAndARemovedOneFromItsImage) {
   EXPECT_EQ(runnable_program_path(dir.file("not-runnable") + " (deleted)"), "/proc/self/exe");
   EXPECT_EQ(runnable_program_path(" (deleted)"), " (deleted)") << "a name that is only the suffix is left alone";
   EXPECT_EQ(current_executable().find(" (deleted)"), std::string::npos);
+}
+
+// Found by scripts/stress-tests (Workers.QueuedRunsStillStartAfterTheProgramIsRebuilt, an idle
+// run): a scheduler that starts the next worker while the program is being rewritten (a rebuild)
+// got ETXTBSY and failed the run. The start now waits for the writer to finish. Shown here with
+// a real program held open for writing: the kernel refuses it, and the retry starts it once the
+// writer closes it (on the retry's third try, so no timing is involved).
+TEST(Process, AProgramBeingWrittenIsStartedOnceItsWriterClosesIt) {
+  TempDir dir;
+  const std::string program = dir.file("true");
+  std::filesystem::copy_file("/bin/true", program);
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  int writer = ::open(program.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  char* const argv[] = {const_cast<char*>(program.c_str()), nullptr};
+  pid_t pid = 0;
+  auto spawn = [&] { return posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, environ); };
+  EXPECT_EQ(multipos::runs::retry_while_busy(spawn, 1, std::chrono::milliseconds(0)), ETXTBSY)
+      << "the kernel refuses a program open for writing";
+
+  int tries = 0;
+  const int result = multipos::runs::retry_while_busy(
+      [&] {
+        if (++tries == 3) ::close(writer);
+        return spawn();
+      },
+      10, std::chrono::milliseconds(0));
+  ASSERT_EQ(result, 0);
+  EXPECT_EQ(tries, 3);
+  int status = -1;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  tries = 0;
+  EXPECT_EQ(multipos::runs::retry_while_busy([&] { return ++tries, ENOENT; }, 10, std::chrono::milliseconds(0)), ENOENT);
+  EXPECT_EQ(tries, 1) << "only ETXTBSY is retried";
+  tries = 0;
+  EXPECT_EQ(multipos::runs::retry_while_busy([&] { return ++tries, ETXTBSY; }, 4, std::chrono::milliseconds(0)), ETXTBSY);
+  EXPECT_EQ(tries, 4) << "within the bound";
 }

@@ -10,6 +10,7 @@
 
 #include "app/platform/null_platform.hpp"
 #include "ui/plot/line_plot.hpp"
+#include "ui/plot/small_multiples.hpp"
 
 using multipos::app::NullPlatform;
 using multipos::ui::plot::LinePlot;
@@ -134,4 +135,74 @@ TEST(LinePlotInteraction, RightDragZoomsToTheBoxItDraws) {
   EXPECT_NEAR(plot.y_range().min, y.min + 0.25 * height, y_pixel);
   EXPECT_NEAR(plot.y_range().max, y.min + 0.5 * height, y_pixel);
   io.MousePos = ImVec2(-100, -100);
+}
+
+// Linked x axes (issue #21): the small multiples share one x view, so the wheel over one run's
+// chart zooms every chart around the cursor, a drag pans them all and a double-click goes back
+// to the data range.
+TEST(SmallMultiplesInteraction, OneChartsZoomAndPanMoveEveryChart) {
+  NullPlatform platform(900, 500);
+  std::vector<multipos::ui::StackedChart> charts(2);
+  for (int r = 0; r < 2; ++r) {
+    auto& chart = charts[static_cast<size_t>(r)];
+    chart.run_id = r + 1;
+    chart.title = r == 0 ? "lsepair" : "jointlh";
+    multipos::ui::Band band;
+    band.kind = multipos::ui::BandKind::negatives;
+    band.label = "negatives";
+    for (int step = 0; step <= 200; ++step) {
+      chart.steps.push_back(step);
+      band.lower.push_back(0.2 + 0.1 * r);
+      band.upper.push_back(1.0);
+    }
+    chart.bands.push_back(band);
+  }
+  multipos::ui::SmallMultiples multiples;
+  ImGuiIO& io = ImGui::GetIO();
+  auto draw = [&] {
+    ASSERT_TRUE(platform.begin_frame());
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(900, 500));
+    ImGui::Begin("multiples", nullptr, ImGuiWindowFlags_NoDecoration);
+    multiples.draw(charts, 1, nullptr, "none");
+    ImGui::End();
+    platform.end_frame();
+  };
+  io.MousePos = ImVec2(-100, -100);
+  draw();
+  ASSERT_EQ(multiples.last_columns(), 2) << "side by side at this width";
+  EXPECT_FALSE(multiples.x_view().zoomed);
+
+  // The wheel over the middle of the right-hand chart.
+  io.MousePos = ImVec2(900 * 0.75f, 250);
+  draw();
+  io.MouseWheel = 2.0f;
+  draw();
+  io.MouseWheel = 0.0f;
+  ASSERT_TRUE(multiples.x_view().zoomed);
+  const auto zoomed = multiples.x_view().range;
+  EXPECT_GT(zoomed.min, 0.0);
+  EXPECT_LT(zoomed.max, 200.0);
+  EXPECT_NEAR(zoomed.max - zoomed.min, 200.0 * 0.85 * 0.85, 1e-9) << "zoomed by the wheel's two notches";
+
+  // A drag over the left-hand chart pans the same view.
+  io.MousePos = ImVec2(900 * 0.25f, 250);
+  draw();
+  io.MouseDown[0] = true;
+  draw();
+  io.MousePos = ImVec2(900 * 0.25f + 40, 250);
+  draw();
+  io.MouseDown[0] = false;
+  draw();
+  const auto panned = multiples.x_view().range;
+  EXPECT_LT(panned.min, zoomed.min) << "dragged right: earlier steps come into view";
+  EXPECT_NEAR(panned.max - panned.min, zoomed.max - zoomed.min, 1e-9);
+
+  for (bool down : {true, false, true, false}) {  // double-click
+    io.MouseDown[0] = down;
+    draw();
+  }
+  EXPECT_FALSE(multiples.x_view().zoomed);
+  io.MousePos = ImVec2(-100, -100);
+  draw();
 }

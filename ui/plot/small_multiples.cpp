@@ -124,7 +124,8 @@ void SmallMultiples::draw_legend(const std::vector<StackedChart>& charts) {
 
 void SmallMultiples::draw(const std::vector<StackedChart>& charts, uint64_t generation,
                           const Subtitle& subtitle, const char* empty_message) {
-  const ValueRange x = shared_step_range(charts);
+  const ValueRange data_x = shared_step_range(charts);
+  const plot::AxisRange x = x_view_.or_data({data_x.min, data_x.max});
   y_range_ = fixed_y_ ? fixed_range_ : shared_y_range(charts);
   const ImVec2 available = ImGui::GetContentRegionAvail();
   const int count = static_cast<int>(charts.size());
@@ -164,7 +165,7 @@ void SmallMultiples::draw(const std::vector<StackedChart>& charts, uint64_t gene
     if (c % static_cast<std::size_t>(columns_) != 0) ImGui::SameLine();
     ImGui::PushID(static_cast<int>(chart.run_id));
     plots_[c].draw("##plot", chart.title, plot::run_color(chart.run_id), subtitle ? subtitle(chart) : "",
-                   d, {x.min, x.max}, {y_range_.min, y_range_.max}, ImVec2(chart_width, height), cursor_,
+                   d, x, {y_range_.min, y_range_.max}, ImVec2(chart_width, height), cursor_, &x_view_,
                    chart.empty_reason.empty() ? "No data" : chart.empty_reason.c_str());
     ImGui::PopID();
   }

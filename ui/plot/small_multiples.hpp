@@ -1,5 +1,7 @@
 // Small multiples of stacked-area charts, one per run, laid out in a grid over the available
-// region with one shared x and y scale and one shared cursor, plus the legend row above them
+// region with one shared x and y scale, one shared cursor and one shared x view (the wheel over
+// any chart zooms all of them, a drag pans all, a double-click goes back to the data range),
+// plus the legend row above them
 // (swatches with the diagnostic's description as tooltip). Shared by the probability-mass and
 // gradient-allocation panels; the colors of band and line kinds live here so both views agree.
 // UI thread only.
@@ -37,11 +39,14 @@ class SmallMultiples {
     fixed_range_ = range;
   }
   ValueRange last_y_range() const { return y_range_; }
+  // The shared x view: zoomed or not, and the range every chart draws when zoomed.
+  const plot::SharedXView& x_view() const { return x_view_; }
   int last_columns() const { return columns_; }
 
  private:
   std::vector<plot::StackedAreaPlot> plots_;
   plot::SharedCursor cursor_;
+  plot::SharedXView x_view_;
   bool fixed_y_ = false;
   ValueRange fixed_range_, y_range_;
   int columns_ = 0;

@@ -179,7 +179,8 @@ void StackedAreaPlot::draw_tooltip(const std::string& title, const StackedAreaDa
 
 void StackedAreaPlot::draw(const char* id, const std::string& title, ImU32 title_color,
                            const std::string& subtitle, const StackedAreaData& data, AxisRange x,
-                           AxisRange y, ImVec2 size, SharedCursor& cursor, const char* empty_message) {
+                           AxisRange y, ImVec2 size, SharedCursor& cursor, SharedXView* view,
+                           const char* empty_message) {
   const ImVec2 outer_min = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, size);
   const bool hovered = ImGui::IsItemHovered();
@@ -256,6 +257,27 @@ void StackedAreaPlot::draw(const char* id, const std::string& title, ImU32 title
     cursor.active = true;
     cursor.set_this_frame = true;
     draw_tooltip(title, data, cursor.x);
+  }
+  if (view) handle_view_input(g, over_plot, *view);
+}
+
+void StackedAreaPlot::handle_view_input(const Geometry& g, bool over_plot, SharedXView& view) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (over_plot && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+    view.zoomed = false;
+    return;
+  }
+  const AxisRange shown = g.x;
+  if (over_plot && io.MouseWheel != 0) {
+    const double factor = std::pow(0.85, static_cast<double>(io.MouseWheel));
+    const double at = g.data_x(io.MousePos.x);
+    view.range = {at - (at - shown.min) * factor, at + (shown.max - at) * factor};
+    view.zoomed = true;
+  }
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0.0f) && io.MouseDelta.x != 0) {
+    const double dx = io.MouseDelta.x / g.width() * (shown.max - shown.min);
+    view.range = {shown.min - dx, shown.max - dx};
+    view.zoomed = true;
   }
 }
 

@@ -1,7 +1,8 @@
 // A stacked-area chart for one small multiple: filled bands (bottom to top) and overlay lines
 // over shared x/y ranges given by the caller (so every run's chart uses the same scale), a title,
-// 1-2-5 ticks, per-column averaging so the draw cost follows the width in pixels, and a cursor
-// shared between charts: hovering one chart moves the cursor line in all of them. UI thread only.
+// 1-2-5 ticks, per-column averaging so the draw cost follows the width in pixels, a cursor shared
+// between charts (hovering one chart moves the cursor line in all of them) and a shared x view
+// (zooming or panning one chart zooms or pans all of them). UI thread only.
 #pragma once
 
 #include <cstddef>
@@ -49,11 +50,22 @@ struct SharedCursor {
   bool set_this_frame = false;  // a chart was hovered during this frame
 };
 
+// The x view shared by a set of charts, so they zoom and pan together: the wheel over any of them
+// zooms x around the cursor, a drag pans, a double-click goes back to the data range.
+struct SharedXView {
+  bool zoomed = false;  // false: the caller's data range
+  AxisRange range;
+  // The range to draw with.
+  AxisRange or_data(AxisRange data) const { return zoomed ? range : data; }
+};
+
 class StackedAreaPlot {
  public:
+  // `x` is the range to draw (SharedXView::or_data); with a `view`, this chart's input changes it
+  // (from the next frame on, for every chart that shares it).
   void draw(const char* id, const std::string& title, ImU32 title_color, const std::string& subtitle,
             const StackedAreaData& data, AxisRange x, AxisRange y, ImVec2 size, SharedCursor& cursor,
-            const char* empty_message = "No data");
+            SharedXView* view = nullptr, const char* empty_message = "No data");
 
  private:
   struct Geometry;
@@ -61,6 +73,7 @@ class StackedAreaPlot {
   void draw_bands(const Geometry& g, ImDrawList& draw, const StackedAreaData& data) const;
   void draw_lines(const Geometry& g, ImDrawList& draw, const StackedAreaData& data) const;
   void draw_tooltip(const std::string& title, const StackedAreaData& data, double cursor_x) const;
+  static void handle_view_input(const Geometry& g, bool over_plot, SharedXView& view);
 
   // Averaged copy: [0] = x, then lower/upper per band, then one per line.
   std::vector<std::vector<double>> columns_;
