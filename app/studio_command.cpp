@@ -19,6 +19,7 @@
 #include "app/commands/cli_args.hpp"
 #include "app/commands/run_creation.hpp"
 #include "app/platform/glfw_platform.hpp"
+#include "core/data/dataset_stats.hpp"
 #include "core/runs/process.hpp"
 #include "core/store/run_store.hpp"
 #include "ui/studio.hpp"
@@ -186,6 +187,10 @@ ui::RunFactory cli_run_factory() {
   };
   factory.create = [](const ui::LaunchRequest& request, store::RunStore& store) {
     return create_runs_from_cli(launch_args(request, false), store);
+  };
+  // The launch form's dataset check loads the data here, in the app: ui/ links no loader.
+  factory.check_dataset = [](const nlohmann::json& dataset) {
+    return data::load_and_describe(dataset, "the launch form (dataset)");
   };
   return factory;
 }

@@ -67,6 +67,7 @@ const char* studio_tab_name(StudioTab tab) {
 
 Studio::Studio(StudioOptions options)
     : options_(std::move(options)),
+      datasets_(options_.db_path),
       inspector_(options_.db_path, &datasets_),
       dataset_panel_(datasets_),
       compare_(options_.db_path),
@@ -87,6 +88,7 @@ Studio::~Studio() { save_settings_if_changed(true); }
 bool Studio::view_loading() const {
   if (active_tab_ == StudioTab::compare) return compare_.busy() || !compare_.result();
   if (active_tab_ == StudioTab::dataset) return dataset_panel_.waiting();
+  if (active_tab_ == StudioTab::inspector) return datasets_.loading();  // texts from the store
   return false;
 }
 

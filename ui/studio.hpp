@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ui/panels/compare_panel.hpp"
-#include "ui/background/dataset_cache.hpp"
+#include "ui/background/run_dataset_cache.hpp"
 #include "ui/panels/dataset_panel.hpp"
 #include "ui/panels/allocation_panel.hpp"
 #include "ui/panels/launch_panel.hpp"
@@ -78,7 +78,7 @@ class Studio {
   ComparePanel& compare() { return compare_; }
   LaunchPanel& launch_panel() { return launch_panel_; }
   DatasetPanel& dataset_view() { return dataset_panel_; }
-  DatasetCache& datasets() { return datasets_; }
+  RunDatasetCache& datasets() { return datasets_; }
   RunDialogs& dialogs() { return dialogs_; }
   // The settings as they are now (what a save writes).
   StudioSettings current_settings() const;
@@ -127,7 +127,7 @@ class Studio {
   CurvesPanel chart_;
   AllocationPanel mass_view_{AllocationKind::probability_mass};
   AllocationPanel gradient_view_{AllocationKind::gradient};
-  DatasetCache datasets_;          // owns a worker thread loading runs' datasets (before its users)
+  RunDatasetCache datasets_;       // owns a worker thread reading runs' stored dataset records (before its users)
   QueryInspectorPanel inspector_;  // owns a worker thread reading probe rows
   DatasetPanel dataset_panel_;
   std::unique_ptr<StudyPanel> study_panel_;  // created when the Study tab is first shown

@@ -1,8 +1,11 @@
 #include "core/data/dataset_stats.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <sstream>
+
+#include "core/data/dataset_factory.hpp"
 
 namespace multipos::data {
 
@@ -97,35 +100,6 @@ DatasetStats compute_stats(const Dataset& dataset) {
   return stats;
 }
 
-nlohmann::json stats_to_json(const DatasetStats& stats) {
-  nlohmann::json out = {{"name", stats.name},
-                        {"passages", stats.passages},
-                        {"queries", stats.queries},
-                        {"queries_in_no_split", stats.queries_in_no_split},
-                        {"mean_passage_words", stats.mean_passage_words},
-                        {"notes", stats.notes},
-                        {"splits", nlohmann::json::object()}};
-  for (const auto& split : stats.splits) {
-    nlohmann::json histogram = nlohmann::json::array();
-    for (const auto& [bucket, count] : split.positives_histogram) histogram.push_back({{"positives", bucket}, {"queries", count}});
-    out["splits"][split.name] = {{"queries", split.queries},
-                                 {"queries_with_positives", split.queries_with_positives},
-                                 {"positives", split.positives},
-                                 {"false_positives", split.false_positives},
-                                 {"hard_negatives", split.hard_negatives},
-                                 {"positives_per_query",
-                                  {{"min", split.min_positives},
-                                   {"median", split.median_positives},
-                                   {"mean", split.mean_positives},
-                                   {"max", split.max_positives},
-                                   {"histogram", histogram}}},
-                                 {"grades", split.grades},
-                                 {"label_sources", split.label_sources},
-                                 {"mean_query_words", split.mean_query_words}};
-  }
-  return out;
-}
-
 std::string format_stats(const DatasetStats& stats) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
@@ -151,6 +125,18 @@ std::string format_stats(const DatasetStats& stats) {
   if (!stats.notes.empty()) out << "\nnotes:\n";
   for (const auto& note : stats.notes) out << "  - " << note << "\n";
   return out.str();
+}
+
+std::string load_and_describe(const nlohmann::json& spec, const std::string& source) {
+  const auto started = std::chrono::steady_clock::now();
+  const DatasetStats stats = compute_stats(load_dataset(spec, source));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string splits;
+  for (const auto& split : stats.splits) splits += (splits.empty() ? "" : " / ") + std::to_string(split.queries);
+  char loaded[48];
+  std::snprintf(loaded, sizeof loaded, "loaded in %.2f s", seconds);
+  return std::to_string(stats.passages) + " passages, " + std::to_string(stats.queries) +
+         " queries (train / dev / test " + splits + "), " + loaded;
 }
 
 }  // namespace multipos::data

@@ -196,7 +196,12 @@ void RunStore::set_notes(int64_t run_id, const std::string& tags, const std::str
 
 void RunStore::delete_run(int64_t run_id) {
   Transaction transaction(impl_->db, path_);
-  Statement(impl_->db, path_, "DELETE FROM events WHERE run_id = ?").bind(1, run_id).run();
+  // Tables without a foreign key (events), and the dataset record's tables explicitly too, so a
+  // connection without foreign keys still leaves no row of the run behind.
+  for (const char* table : {"events", "dataset_stats", "dataset_texts", "judgments"}) {
+    const std::string sql = std::string("DELETE FROM ") + table + " WHERE run_id = ?";
+    Statement(impl_->db, path_, sql.c_str()).bind(1, run_id).run();
+  }
   Statement(impl_->db, path_, "DELETE FROM runs WHERE id = ?").bind(1, run_id).run();  // cascades
   transaction.commit();
   for (auto it = impl_->series_ids.begin(); it != impl_->series_ids.end();)

@@ -22,7 +22,7 @@ class StoreError : public std::runtime_error {
 };
 
 // Schema version this build writes; a database with a higher version is refused.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Run life cycle as stored in runs.status.
 enum class RunStatus { queued, running, finished, failed, stopped };
@@ -107,10 +107,38 @@ struct RetrievedRow {
   double score = 0;
 };
 
+// One text of a run's dataset (a query or a passage) as the studio shows it.
+struct StoredText {
+  std::string id;
+  std::string text;
+};
+
+// A judged passage of a stored query, as the run trained (label regime and noise applied).
+struct StoredJudgment {
+  std::string query_id;
+  std::string passage_id;
+  double grade = 0;
+  std::string label_source;
+  bool is_false_positive = false;
+};
+
+// What the studio shows of a run's dataset, stored with the run (schema version 4) so the studio
+// never loads the dataset itself.
+struct RunDatasetRecord {
+  std::string stats_json;                 // store::DatasetStats as JSON; "" when none is stored
+  std::vector<StoredText> queries;        // the probe queries
+  std::vector<StoredText> passages;       // probe passages (judged and fixed negatives), retrieved ones
+  std::vector<StoredJudgment> judgments;  // every judged passage of the stored queries
+  bool empty() const { return stats_json.empty() && queries.empty() && passages.empty() && judgments.empty(); }
+};
+
 // What `RunStore::orphan_rows` finds: rows whose run (or series) no longer exists.
 struct OrphanReport {
   int64_t series = 0, scalars = 0, probes = 0, evaluations = 0, events = 0, retrieved = 0;
-  int64_t total() const { return series + scalars + probes + evaluations + events + retrieved; }
+  int64_t dataset_stats = 0, dataset_texts = 0, judgments = 0;
+  int64_t total() const {
+    return series + scalars + probes + evaluations + events + retrieved + dataset_stats + dataset_texts + judgments;
+  }
 };
 
 class RunStore {
@@ -208,6 +236,18 @@ class RunStore {
   std::vector<RetrievedRow> retrieved(int64_t run_id, int64_t step, const std::string& query_id) const;
   std::vector<int64_t> retrieved_steps(int64_t run_id) const;
   std::vector<EventRow> events_after(int64_t after_row_id, int64_t run_id = 0) const;
+
+  // --- the run's dataset as the studio shows it (run_store_texts.cpp)
+  // In one transaction: replaces the stored statistics (when record.stats_json is set) and adds
+  // the texts and judgments not stored yet, so a resumed run or a second `data store-texts`
+  // writes nothing twice.
+  void record_dataset(int64_t run_id, const RunDatasetRecord& record);
+  // Adds passage texts not stored yet (each passage once per run); one transaction.
+  void append_passage_texts(int64_t run_id, const std::vector<StoredText>& passages);
+  // Everything stored for the run (empty for a run recorded before version 4, or a store still
+  // at an older version opened read-only). Texts and judgments ordered by id.
+  RunDatasetRecord dataset_record(int64_t run_id) const;
+  bool has_dataset_stats(int64_t run_id) const;
 
  private:
   class Impl;

@@ -45,6 +45,9 @@ const OrphanKind kOrphanKinds[] = {
     {"evaluations", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::evaluations},
     {"events", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::events},
     {"retrieved", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::retrieved},
+    {"dataset_stats", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::dataset_stats},
+    {"dataset_texts", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::dataset_texts},
+    {"judgments", "run_id NOT IN (SELECT id FROM runs)", &OrphanReport::judgments},
 };
 
 }  // namespace

@@ -99,10 +99,39 @@ const char* kVersion3 = R"SQL(
 ALTER TABLE runs ADD COLUMN gpus TEXT NOT NULL DEFAULT '';
 )SQL";
 
+// Version 4: what the studio shows of each run's dataset, so it reads only the store (the
+// dataset's files may be gone): the dataset's statistics as the run trained on it (JSON of
+// store::DatasetStats), the texts of its probe queries and of the passages the studio lists
+// (probe passages, retrieved passages; each once per run) and the probe queries' judgments with
+// the run's label regime and noise applied.
+const char* kVersion4 = R"SQL(
+CREATE TABLE dataset_stats (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  stats_json TEXT NOT NULL,
+  recorded_at REAL NOT NULL
+);
+CREATE TABLE dataset_texts (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('query', 'passage')),
+  item_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind, item_id)
+);
+CREATE TABLE judgments (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  query_id TEXT NOT NULL,
+  passage_id TEXT NOT NULL,
+  grade REAL NOT NULL,
+  label_source TEXT NOT NULL,
+  is_false_positive INTEGER NOT NULL,
+  PRIMARY KEY (run_id, query_id, passage_id)
+);
+)SQL";
+
 }  // namespace
 
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3};
+  static const std::vector<const char*> all = {kVersion1, kVersion2, kVersion3, kVersion4};
   return all;
 }
 

@@ -4,6 +4,7 @@
 #include "core/train/model_negatives.hpp"
 #include "core/eval/bm25.hpp"
 #include "core/train/evaluation.hpp"
+#include "core/train/stored_dataset.hpp"
 #include "core/model/encoder.hpp"
 #include "core/util/config_reader.hpp"
 
@@ -31,6 +32,7 @@ int64_t record_baseline(const TrainConfig& config, store::RunStore& store, const
   try {
     store.mark_started(id, 0, "");
     data::Dataset dataset = load_training_dataset(config.dataset, kind + " baseline config");
+    store.record_dataset(id, dataset_record(dataset, {}, {}));  // the studio's Dataset tab
     eval::Evaluation result = rank(dataset);
     std::vector<store::EvaluationRow> rows;
     std::vector<store::ScalarRow> series;

@@ -19,6 +19,7 @@
 #include "core/train/lr_schedule.hpp"
 #include "core/train/model_negatives.hpp"
 #include "core/train/run_checkpoints.hpp"
+#include "core/train/stored_dataset.hpp"
 #include "core/train/precision_choice.hpp"
 #include "core/train/training_session.hpp"
 #include "core/util/config_reader.hpp"
@@ -99,6 +100,21 @@ void record_evaluation(TrainingSession& session, int64_t step, ScalarWriter& wri
   }
   session.store.append_evaluations(session.run_id, rows);
   session.store.append_retrieved(session.run_id, inspected.rows);
+  // The studio shows these passages' texts from the store (each stored once per run).
+  session.store.append_passage_texts(session.run_id, retrieved_passage_texts(session.dataset, inspected.rows));
+}
+
+// What the studio shows of the dataset, stored once the dataset has loaded (a run whose dataset
+// fails to load stores nothing): statistics as trained, the probe queries' texts and judgments
+// and the probe passages' texts. A resumed run writes the same rows, which the store keeps once.
+void record_run_dataset(TrainingSession& session) {
+  std::vector<int32_t> queries;
+  std::vector<int64_t> passages;
+  for (const auto& probe : session.probes.queries) {
+    queries.push_back(probe.query);
+    passages.insert(passages.end(), probe.row.passage_ids.begin(), probe.row.passage_ids.end());
+  }
+  session.store.record_dataset(session.run_id, dataset_record(session.dataset, queries, passages));
 }
 
 // Resumes from the run's newest checkpoint (returns the first step to train) or prepares a
@@ -312,6 +328,7 @@ TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int
   TrainConfig config = requested;
   const PrecisionResolution precision = resolve_auto_precision(config, training_device(config, distributed), store, run_id);
   TrainingSession session(config, store, run_id, hooks, distributed);
+  if (session.writes) record_run_dataset(session);
   // First line of the run's log: what it computes with (LibTorch, device, GPU, CPU threading).
   session.message(model::runtime_line(session.encoder->device()) + cpu_threading_note(*session.encoder));
   if (!precision.note.empty()) session.message(precision.note);

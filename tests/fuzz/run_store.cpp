@@ -1,7 +1,11 @@
 // libFuzzer target: an arbitrary file opened as a run store (`multipos runs --db FILE`, the
 // studio's --db): store::RunStore read-only and then read-write (which migrates), with the reads
-// the studio and `runs` make. Refusing the file with a StoreError that names it is fine; crashing,
-// or any other exception, is not.
+// the studio and `runs` make (the Dataset tab's stored statistics included). Refusing the file
+// with a StoreError that names it is fine (std::invalid_argument for statistics that do not
+// parse); crashing, or any other exception, is not.
+#include <stdexcept>
+
+#include "core/store/dataset_record.hpp"
 #include "core/store/run_store.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -21,6 +25,15 @@ void read_everything(const store::RunStore& runs) {
     runs.evaluations(run.id);
     for (int64_t step : runs.probe_steps(run.id)) runs.probe_rows(run.id, step);
     for (int64_t step : runs.retrieved_steps(run.id)) runs.retrieved(run.id, step, "");
+    // The studio's Dataset tab: stored statistics that do not parse are refused with a message.
+    const store::RunDatasetRecord record = runs.dataset_record(run.id);
+    if (!record.stats_json.empty()) {
+      try {
+        store::stats_from_json(nlohmann::json::parse(record.stats_json, nullptr, false), runs.path());
+      } catch (const std::invalid_argument&) {
+        // refused with a message: what the studio shows in the tab
+      }
+    }
   }
 }
 

@@ -162,8 +162,8 @@ TEST(RunStoreResume, MigratesAVersion2DatabaseToGpuAssignments) {
                      " ('waiting', 'lsepair', 'synthetic', '{}', 2, 'queued', '', 2);"
                      "PRAGMA user_version = 2;");
   RunStore store(path);
-  EXPECT_EQ(store.schema_version(), 3);
-  EXPECT_EQ(multipos::store::kSchemaVersion, 3);
+  EXPECT_EQ(store.schema_version(), multipos::store::kSchemaVersion);
+  EXPECT_GE(multipos::store::kSchemaVersion, 3);
   ASSERT_EQ(store.list_runs().size(), 2u);
   for (const auto& run : store.list_runs()) EXPECT_EQ(run.gpus, "") << run.name;
   EXPECT_EQ(store.find_run(1)->status, "running") << "the upgrade keeps every run as it was";

@@ -1,7 +1,7 @@
 // The studio's run management and data features against a real run store, headless: tags/notes,
 // delete (rows, checkpoints, log), resume of a stopped run, duplicate-and-edit with the dataset
-// form's checks, settings kept between sessions, the Dataset tab's statistics and the query
-// inspector's texts and retrieved list (datasets loaded off the UI thread).
+// form's checks (the app's dataset check, off the UI thread), settings kept between sessions.
+// The Dataset tab and the query inspector: studio_store_only_test.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,7 +13,7 @@
 #include "app/platform/null_platform.hpp"
 #include "core/objectives/positive_sampling.hpp"
 #include "tests/ui/ui_test_support.hpp"
-#include "ui/background/dataset_cache.hpp"
+#include "core/data/dataset_stats.hpp"
 #include "ui/models/launch_request.hpp"
 #include "ui/panels/launch_data_form.hpp"
 #include "ui/background/run_control.hpp"
@@ -127,7 +127,12 @@ TEST(StudioFeatures, TagsAndNotesAreSaved) {
 
 TEST(StudioFeatures, DuplicateFillsTheFormAndTheDatasetFormChecksPathsAndRates) {
   TempDir dir;
-  LaunchPanel panel(std::string(MULTIPOS_SOURCE_DIR) + "/assets", nullptr);
+  // The app's check (app/studio_command.cpp): the studio links no loader, the app injects it.
+  RunFactory factory;
+  factory.check_dataset = [](const nlohmann::json& spec) {
+    return multipos::data::load_and_describe(spec, "the launch form (dataset)");
+  };
+  LaunchPanel panel(std::string(MULTIPOS_SOURCE_DIR) + "/assets", &factory);
   store::RunRecord run;
   run.id = 12;
   run.objective = "lsepair";
@@ -177,7 +182,11 @@ TEST(StudioFeatures, DuplicateFillsTheFormAndTheDatasetFormChecksPathsAndRates) 
   // TREC reads three files, each checked.
   change_dataset_kind(draft.dataset, "trec");
   EXPECT_EQ(check_dataset_spec(draft.dataset).size(), 4u);  // corpus, queries, qrels, noise rate
-  EXPECT_FALSE(panel.launch());  // errors (and no factory): nothing launched
+  EXPECT_FALSE(panel.launch());  // errors (and no factory to create runs): nothing launched
+  // Without a factory's check the form shows no dataset check (and launching stays disabled).
+  LaunchPanel bare(std::string(MULTIPOS_SOURCE_DIR) + "/assets", nullptr);
+  ASSERT_TRUE(bare.duplicate(run));
+  EXPECT_EQ(bare.dataset_check().state, DatasetCheck::State::none);
 }
 
 // Issue #24: the form's "Positives" field offers exactly the engine's schemes and refuses any other
@@ -245,57 +254,6 @@ TEST(StudioFeatures, SettingsPersistBetweenSessions) {
   EXPECT_FLOAT_EQ(typed.smoothing, 0.6f);
   EXPECT_FLOAT_EQ(typed.top_fraction, 0.9f);
   EXPECT_EQ(typed.x_axis, "epoch");
-}
-
-TEST(StudioFeatures, DatasetTabAndInspectorTextsAndRetrievedList) {
-  // The dataset entry on its own: texts, relevance and statistics of the synthetic data.
-  const auto entry = load_dataset_entry(kSmallSynthetic.dump());
-  ASSERT_TRUE(entry->error.empty()) << entry->error;
-  const auto& data = entry->dataset;
-  ASSERT_FALSE(data.train_queries.empty());
-  const auto query = static_cast<std::size_t>(data.train_queries.front());
-  ASSERT_FALSE(data.judgments[query].empty());
-  const std::string query_id = data.query_ids[query];
-  const std::string positive_id = data.passage_ids[static_cast<std::size_t>(data.judgments[query][0].passage)];
-  EXPECT_EQ(entry->query_text(query_id), data.query_texts[query]);
-  EXPECT_FALSE(entry->passage_text(positive_id).empty());
-  EXPECT_TRUE(entry->relevance(query_id, positive_id).judged);
-  EXPECT_EQ(entry->stats.passages, data.num_passages());
-  const auto bad = load_dataset_entry(R"({"kind": "beir", "path": "/nonexistent/beir"})");
-  EXPECT_NE(bad->error.find("/nonexistent/beir"), std::string::npos) << bad->error;
-
-  // The studio: a run on that dataset with one probe snapshot and one retrieved list.
-  TempDir dir;
-  const std::string db_path = dir.file("runs.sqlite");
-  int64_t id = 0;
-  {
-    store::RunStore db(db_path);
-    id = add_run(db, "jointlh", {{"dataset", kSmallSynthetic}, {"objective", {{"name", "jointlh"}}}});
-    db.append_probe_rows(id, {{10, query_id, positive_id, true, 1, 2.0, 0.6, -0.4, 2, "human", false}});
-    db.append_retrieved(id, {{10, query_id, 1, positive_id, 0.9}, {10, query_id, 2, "nope", 0.5}});
-  }
-  NullPlatform platform(1400, 900);
-  Studio studio({db_path, std::chrono::milliseconds(20)});
-  ASSERT_TRUE(studio.wait_for_first_poll(std::chrono::seconds(10)));
-  studio.show_tab(StudioTab::dataset);
-  run_frames(platform, studio, 2);
-  ASSERT_EQ(studio.selection().ids(), std::vector<int64_t>{id});
-  ASSERT_TRUE(eventually([&] {
-    run_frames(platform, studio, 1);
-    return studio.dataset_view().shown() != nullptr;
-  }));
-  EXPECT_EQ(studio.dataset_view().shown()->stats.passages, data.num_passages());
-
-  studio.show_tab(StudioTab::inspector);
-  ASSERT_TRUE(eventually([&] {
-    run_frames(platform, studio, 1);
-    const auto& lists = studio.inspector().retrieved();
-    return studio.inspector().dataset() && !studio.inspector().table().rows.empty() && !lists.empty() &&
-           lists[0].size() == 2;
-  }));
-  EXPECT_EQ(studio.inspector().query(), query_id);
-  EXPECT_EQ(studio.inspector().retrieved()[0][0].passage_id, positive_id);
-  EXPECT_EQ(studio.inspector().dataset()->query_text(query_id), data.query_texts[query]);
 }
 
 namespace {

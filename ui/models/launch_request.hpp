@@ -3,7 +3,8 @@
 // full config validation (train::train_config_from_json, the CLI's own path) is injected by the
 // app as a RunFactory; without one, only the range checks here apply and launching is disabled.
 // No ImGui here. Thread-safety: plain values and pure functions; a RunFactory's functions must be
-// callable from the UI thread (validate) and the run-control thread (create).
+// callable from the UI thread (validate), the run-control thread (create) and the launch panel's
+// dataset-check thread (check_dataset).
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,12 @@ struct RunFactory {
   // Creates one queued run per objective in `store` (shared group id, plus the group's bm25
   // baseline when several) and returns their ids; throws with a message on failure.
   std::function<std::vector<int64_t>(const LaunchRequest&, store::RunStore& store)> create;
+  // Loads the dataset a "dataset" spec names, as the worker will (the loaders' own checks: unknown
+  // fields, file:line faults), and describes it in one line ("7589 passages, 1800 queries ...");
+  // throws with the loader's message when it cannot load. Slow (it reads the data): the launch
+  // panel calls it on its own thread, never the UI one. Optional: without it the form's dataset is
+  // checked by the range checks only. The studio itself never loads data (ui/ links no core/data).
+  std::function<std::string(const nlohmann::json& dataset)> check_dataset;
   bool available() const { return static_cast<bool>(validate) && static_cast<bool>(create); }
 };
 

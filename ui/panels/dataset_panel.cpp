@@ -13,7 +13,7 @@ namespace {
 const ImVec4 kErrorColor(1.0f, 0.45f, 0.4f, 1.0f);
 
 // Bars of one split's positives-per-query histogram, labelled under each bar.
-void draw_histogram(const data::SplitStats& split, float width, float height) {
+void draw_histogram(const store::SplitStats& split, float width, float height) {
   std::size_t largest = 1;
   for (const auto& [label, count] : split.positives_histogram) largest = std::max(largest, count);
   const ImVec2 at = ImGui::GetCursorScreenPos();
@@ -37,7 +37,7 @@ void draw_histogram(const data::SplitStats& split, float width, float height) {
   ImGui::Dummy(ImVec2(width, height + 4));
 }
 
-void draw_split_table(const data::DatasetStats& stats) {
+void draw_split_table(const store::DatasetStats& stats) {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("##splits", 9, flags)) return;
   for (const char* title : {"split", "queries", "with positives", "positives", "false +", "hard negatives",
@@ -84,17 +84,17 @@ void draw_counts(const char* title, const std::map<std::string, std::size_t>& co
 
 }  // namespace
 
-void DatasetPanel::draw_stats(const LoadedDataset& entry) {
-  const data::DatasetStats& stats = entry.stats;
+void DatasetPanel::draw_stats(const RunDataset& entry) {
+  const store::DatasetStats& stats = entry.stats;
   ImGui::Text("%s: %zu passages (%.1f words on average), %zu queries", stats.name.c_str(), stats.passages,
               stats.mean_passage_words, stats.queries);
   ImGui::SameLine();
-  ImGui::TextDisabled("  loaded in %.2f s off the UI thread", entry.seconds);
+  ImGui::TextDisabled("  stored with the run (read in %.3f s off the UI thread)", entry.seconds);
   if (stats.queries_in_no_split > 0) ImGui::TextDisabled("%zu queries are in no split", stats.queries_in_no_split);
   draw_split_table(stats);
   ImGui::Spacing();
   // One column per non-empty split: histogram, grades, label sources.
-  std::vector<const data::SplitStats*> splits;
+  std::vector<const store::SplitStats*> splits;
   for (const auto& split : stats.splits) {
     if (split.queries > 0) splits.push_back(&split);
   }
@@ -117,6 +117,24 @@ void DatasetPanel::draw_stats(const LoadedDataset& entry) {
   }
 }
 
+void DatasetPanel::draw_missing(const store::RunRecord& run) {
+  const bool waiting_for_worker = run.status == "queued" || (run.status == "running" && run.last_step < 0);
+  ImGui::PushTextWrapPos(0);
+  if (waiting_for_worker) {
+    ImGui::TextDisabled("The worker stores the dataset's statistics once it has loaded the dataset.");
+  } else {
+    ImGui::TextUnformatted("This run has no stored dataset statistics or texts: it was recorded before the run "
+                           "store kept them (the studio reads only the store, never the dataset's files).");
+    ImGui::TextUnformatted("To add them from the dataset its config names (its files must still be there), run:");
+    const std::string command = store_texts_command(cache_.db_path(), run.id);
+    ImGui::TextColored(ImVec4(0.85f, 0.88f, 1.0f, 1.0f), "  %s", command.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(command.c_str());
+    ImGui::TextDisabled("(without --run, it does so for every run that lacks them)");
+  }
+  ImGui::PopTextWrapPos();
+}
+
 void DatasetPanel::draw(const RunViewModel& model, const RunSelection& selection) {
   cache_.sync();
   shown_ = nullptr;
@@ -125,7 +143,7 @@ void DatasetPanel::draw(const RunViewModel& model, const RunSelection& selection
   const store::RunRecord* run = nullptr;
   for (int64_t id : selection.ids()) {
     run = model.find_run(id);
-    if (run && !dataset_spec_of(run->config_json).empty()) break;  // BM25 baselines may have none
+    if (run && config_names_dataset(run->config_json)) break;  // BM25 baselines may have none
   }
   if (!run) {
     ImGui::TextDisabled("Select a run in the table to see its dataset.");
@@ -135,18 +153,31 @@ void DatasetPanel::draw(const RunViewModel& model, const RunSelection& selection
   ImGui::Text("Dataset of run #%lld %s", static_cast<long long>(run->id), run->name.c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("(as it trained: label regime and noise applied to the train split)");
-  const LoadedDataset* entry = cache_.get(run->config_json);
-  waiting_ = entry == nullptr && !dataset_spec_of(run->config_json).empty();
+  const RunDataset* entry = cache_.get(run->id);
+  waiting_ = entry == nullptr;
   if (!entry) {
-    ImGui::TextDisabled(dataset_spec_of(run->config_json).empty() ? "This run's config names no dataset."
-                                                                   : "Loading the dataset...");
+    ImGui::TextDisabled("Reading the run store...");
     return;
+  }
+  // A run that has just started stores its statistics once its dataset has loaded: read again
+  // as it makes progress until they are there.
+  if (!entry->has_stats && entry->error.empty() && (run->status == "running" || run->status == "queued")) {
+    auto [at, added] = refreshed_at_step_.try_emplace(run->id, run->last_step);
+    if (!added && at->second != run->last_step) {
+      at->second = run->last_step;
+      cache_.refresh(run->id);
+    }
   }
   shown_ = entry;
   if (!entry->error.empty()) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kErrorColor, "Could not load the dataset: %s", entry->error.c_str());
+    ImGui::TextColored(kErrorColor, "Could not read the stored dataset statistics: %s", entry->error.c_str());
     ImGui::PopTextWrapPos();
+    return;
+  }
+  if (!entry->has_stats) {
+    if (config_names_dataset(run->config_json)) draw_missing(*run);
+    else ImGui::TextDisabled("This run's config names no dataset.");
     return;
   }
   ImGui::BeginChild("##dataset_stats", ImVec2(0, 0), false);

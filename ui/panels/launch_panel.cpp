@@ -106,26 +106,22 @@ const std::vector<FieldError>& LaunchPanel::errors() {
 }
 
 const DatasetCheck& LaunchPanel::dataset_check() {
-  dataset_loads_.sync();
   dataset_check_ = {};
   // Only a dataset the range checks accept is worth loading (no missing folder, sane rates).
   if (draft_.dataset.is_null() || !check_dataset_spec(draft_.dataset).empty()) return dataset_check_;
-  const LoadedDataset* entry = dataset_loads_.get_spec(draft_.dataset.dump());
-  if (!entry) {
+  if (!factory_ || !factory_->check_dataset) return dataset_check_;
+  if (!dataset_checker_) {
+    dataset_checker_ = std::make_unique<DatasetChecker>([check = factory_->check_dataset](const std::string& spec) {
+      return check(nlohmann::json::parse(spec));
+    });
+  }
+  const DatasetCheckAnswer* answer = dataset_checker_->get(draft_.dataset.dump());
+  if (!answer) {
     dataset_check_.state = DatasetCheck::State::checking;
     dataset_check_.message = "loading the dataset to check it...";
-  } else if (!entry->error.empty()) {
-    dataset_check_.state = DatasetCheck::State::failed;
-    dataset_check_.message = entry->error;
   } else {
-    dataset_check_.state = DatasetCheck::State::ok;
-    std::string splits;
-    for (const auto& split : entry->stats.splits) splits += (splits.empty() ? "" : " / ") + std::to_string(split.queries);
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.2f", entry->seconds);
-    dataset_check_.message = std::to_string(entry->stats.passages) + " passages, " +
-                             std::to_string(entry->stats.queries) + " queries (train / dev / test " + splits +
-                             "), loaded in " + seconds + " s";
+    dataset_check_.state = answer->ok ? DatasetCheck::State::ok : DatasetCheck::State::failed;
+    dataset_check_.message = answer->message;
   }
   return dataset_check_;
 }

@@ -2,19 +2,21 @@
 // how many runs train at once, the dataset with its label regime and noise, and the encoder, with
 // every problem shown under its field before Launch is enabled. Picking a preset fills the fields
 // from it; "duplicate and edit" fills them from a run's stored config. The config resolution does
-// not read data, so the dataset is also loaded once per edit by a worker thread (the loaders'
-// own checks: unknown fields, file:line faults); a failed load blocks Launch. Validation: the range checks of launch_request.hpp,
+// not read data, so the app's RunFactory::check_dataset also loads the dataset once per edit on
+// a worker thread (the loaders' own checks: unknown fields, file:line faults; the studio itself
+// links no loader); a failed load blocks Launch. Validation: the range checks of launch_request.hpp,
 // then the app's RunFactory::validate (the CLI's own config resolution) when one is given.
 // UI thread only.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/store/run_store.hpp"
-#include "ui/background/dataset_cache.hpp"
+#include "ui/background/dataset_check.hpp"
 #include "ui/panels/launch_data_form.hpp"
 #include "ui/models/launch_request.hpp"
 
@@ -50,7 +52,8 @@ class LaunchPanel {
   // What the Launch button does: keeps the modal open and returns false when there are errors
   // (a dataset still being checked does not hold it back; one that failed to load does).
   bool launch();
-  // Queues the load of the draft's dataset when it changed; call once per frame (draw() does).
+  // Queues the check of the draft's dataset when it changed; call once per frame (draw() does).
+  // State none without a factory's check_dataset.
   const DatasetCheck& dataset_check();
 
  private:
@@ -72,7 +75,7 @@ class LaunchPanel {
   bool open_requested_ = false;
   std::optional<LaunchRequest> launched_;
   LaunchDataForm data_form_;
-  DatasetCache dataset_loads_{1};  // the last checked dataset only
+  std::unique_ptr<DatasetChecker> dataset_checker_;  // made at the first check, when the factory has one
   DatasetCheck dataset_check_;
 };
 

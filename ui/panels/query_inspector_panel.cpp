@@ -75,17 +75,31 @@ void QueryInspectorPanel::keep_indexes_fresh(const RunViewModel& model, const st
   }
 }
 
-const LoadedDataset* QueryInspectorPanel::find_dataset(const RunViewModel& model, const std::vector<int64_t>& run_ids) {
+const RunDataset* QueryInspectorPanel::find_dataset(const std::vector<int64_t>& run_ids) {
   dataset_error_.clear();
   if (!datasets_) return nullptr;
   datasets_->sync();
-  // The first selected run with a dataset config: runs compared side by side share their data.
+  // The first selected run with stored texts: runs compared side by side share their data.
+  const RunDataset* first_read = nullptr;
   for (int64_t id : run_ids) {
-    const store::RunRecord* run = model.find_run(id);
-    if (!run || dataset_spec_of(run->config_json).empty()) continue;
-    const LoadedDataset* entry = datasets_->get(run->config_json);
-    if (entry && !entry->error.empty()) dataset_error_ = entry->error;
-    return entry && entry->error.empty() ? entry : nullptr;
+    const RunDataset* entry = datasets_->get(id);
+    if (!entry) continue;
+    // Rows written since the read (a new dev evaluation's passages, or the record of a run that
+    // has just started): read again, this entry staying shown meanwhile.
+    if (const ProbeIndex* index = cache_.index(id)) {
+      if (index->retrieved_steps.size() > entry->retrieved_steps ||
+          (!entry->has_texts() && index->steps.size() > entry->probe_steps)) {
+        datasets_->refresh(id);
+      }
+    }
+    if (!entry->error.empty() && dataset_error_.empty()) dataset_error_ = entry->error;
+    if (entry->has_texts()) return entry;
+    if (!first_read && entry->empty()) first_read = entry;  // baselines store statistics only
+  }
+  if (first_read && dataset_error_.empty()) {
+    dataset_error_ = "run #" + std::to_string(first_read->run_id) +
+                     " has no stored texts (recorded before the store kept them); add them with: " +
+                     store_texts_command(datasets_->db_path(), first_read->run_id);
   }
   return nullptr;
 }
@@ -134,7 +148,7 @@ void QueryInspectorPanel::draw_retrieved(const std::vector<RunColumn>& columns) 
 }
 
 void QueryInspectorPanel::draw_retrieved_row(const store::RetrievedRow& row) {
-  const LoadedDataset::Relevance mark = dataset_ ? dataset_->relevance(query_, row.passage_id) : LoadedDataset::Relevance{};
+  const RunDataset::Relevance mark = dataset_ ? dataset_->relevance(query_, row.passage_id) : RunDataset::Relevance{};
   char mark_text[24] = "";
   if (mark.judged) std::snprintf(mark_text, sizeof mark_text, mark.false_positive ? " F" : " +%g", mark.grade);
   const ImVec4 color = !mark.judged ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
@@ -327,7 +341,7 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
   cache_.sync();
   const std::vector<int64_t>& run_ids = selection.ids();
   keep_indexes_fresh(model, run_ids);
-  dataset_ = find_dataset(model, run_ids);
+  dataset_ = find_dataset(run_ids);
   std::vector<const std::vector<std::string>*> id_lists;
   std::vector<const std::vector<int64_t>*> step_lists;
   std::string index_error;
@@ -400,7 +414,7 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     ImGui::PushTextWrapPos(0);
     if (!text.empty()) ImGui::TextColored(ImVec4(0.85f, 0.88f, 1.0f, 1.0f), "\"%s\"", text.c_str());
     else if (!dataset_error_.empty()) ImGui::TextDisabled("no texts: %s", dataset_error_.c_str());
-    else ImGui::TextDisabled(datasets_ && datasets_->loading() ? "loading the dataset for texts..." : "(no text)");
+    else ImGui::TextDisabled(datasets_ && datasets_->loading() ? "reading the stored texts..." : "(no text)");
     ImGui::PopTextWrapPos();
   }
   if (!run_ids.empty() && !query_.empty()) {

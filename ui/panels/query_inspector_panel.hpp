@@ -3,16 +3,16 @@
 // positives first, with grade, label source and false-positive flag, and per selected run the
 // score, the probability p (with a bar) and dL/ds at that step. Rows come from a ProbeCache, so
 // the UI thread never waits on SQLite: cells fill in when the worker answers. With a
-// DatasetCache, the query's and passages' texts come from the run's dataset (loaded off the UI
-// thread) and the retrieved list of each run (stored at dev evaluations) shows below the table
-// with relevance marks. UI thread only.
+// RunDatasetCache, the query's and passages' texts and the relevance marks come from what the
+// worker stored with the run (read off the UI thread; the dataset's files are never read), and the
+// retrieved list of each run (stored at dev evaluations) shows below the table. UI thread only.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "ui/background/dataset_cache.hpp"
+#include "ui/background/run_dataset_cache.hpp"
 #include "ui/background/probe_cache.hpp"
 #include "ui/models/query_inspector_model.hpp"
 #include "ui/models/run_selection.hpp"
@@ -22,8 +22,8 @@ namespace multipos::ui {
 
 class QueryInspectorPanel {
  public:
-  // `datasets` may be null: then ids only, no texts or relevance marks from the dataset.
-  explicit QueryInspectorPanel(std::string db_path, DatasetCache* datasets = nullptr)
+  // `datasets` may be null: then ids only, no texts or relevance marks.
+  explicit QueryInspectorPanel(std::string db_path, RunDatasetCache* datasets = nullptr)
       : cache_(std::move(db_path)), datasets_(datasets) {}
 
   // Draws into the current window/child, filling the available region.
@@ -37,8 +37,8 @@ class QueryInspectorPanel {
   ProbeCache& cache() { return cache_; }
   // The table drawn last frame (for tests).
   const InspectorTable& table() const { return table_; }
-  // The dataset whose texts were shown last frame (nullptr: none loaded yet), for tests.
-  const LoadedDataset* dataset() const { return dataset_; }
+  // The stored record whose texts were shown last frame (nullptr: none read yet), for tests.
+  const RunDataset* dataset() const { return dataset_; }
   // Retrieved rows shown last frame, one list per selected run (empty: none stored), for tests.
   const std::vector<std::vector<store::RetrievedRow>>& retrieved() const { return retrieved_shown_; }
 
@@ -55,14 +55,14 @@ class QueryInspectorPanel {
   void draw_totals_row(const std::vector<RunColumn>& columns);
   void draw_passage_row(const InspectorRow& row, const std::vector<RunColumn>& columns);
   void keep_indexes_fresh(const RunViewModel& model, const std::vector<int64_t>& run_ids);
-  const LoadedDataset* find_dataset(const RunViewModel& model, const std::vector<int64_t>& run_ids);
+  const RunDataset* find_dataset(const std::vector<int64_t>& run_ids);
   void draw_retrieved(const std::vector<RunColumn>& columns);
   void draw_retrieved_row(const store::RetrievedRow& row);
 
   ProbeCache cache_;
-  DatasetCache* datasets_;
-  const LoadedDataset* dataset_ = nullptr;
-  std::string dataset_error_;  // why texts are missing (the loader's message), "" otherwise
+  RunDatasetCache* datasets_;
+  const RunDataset* dataset_ = nullptr;
+  std::string dataset_error_;  // why texts are missing (a read failure, or none stored), "" otherwise
   std::vector<std::vector<store::RetrievedRow>> retrieved_shown_;
   std::vector<int64_t> retrieved_steps_shown_;
   std::string query_;
