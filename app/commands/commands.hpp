@@ -18,7 +18,7 @@ int doctor_command(const std::vector<std::string>& args);
 int resume_command(const std::vector<std::string>& args);  // requeue a stopped/failed run to resume
 int queue_command(const std::vector<std::string>& args);   // list the queue, move a queued run
 int eval_command(const std::vector<std::string>& args);
-int data_command(const std::vector<std::string>& args);  // data stats (data_command.cpp)
+int data_command(const std::vector<std::string>& args);  // data stats, data store-texts (data_command.cpp)
 int study_command(const std::vector<std::string>& args);  // study mode (study_command.cpp)
 
 }  // namespace multipos::app

@@ -32,7 +32,9 @@ void repair(store::RunStore& store, bool delete_orphans) {
   say(std::to_string(orphans.total()) + " orphan row(s)" + (delete_orphans && orphans.total() ? " deleted" : "") +
       " (series " + std::to_string(orphans.series) + ", scalars " + std::to_string(orphans.scalars) + ", probes " +
       std::to_string(orphans.probes) + ", evaluations " + std::to_string(orphans.evaluations) + ", events " +
-      std::to_string(orphans.events) + ", retrieved " + std::to_string(orphans.retrieved) + ")" +
+      std::to_string(orphans.events) + ", retrieved " + std::to_string(orphans.retrieved) + ", dataset statistics " +
+      std::to_string(orphans.dataset_stats) + ", dataset texts " + std::to_string(orphans.dataset_texts) +
+      ", judgments " + std::to_string(orphans.judgments) + ")" +
       (!delete_orphans && orphans.total() ? "; delete them with --repair" : ""));
 }
 

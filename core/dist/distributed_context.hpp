@@ -96,6 +96,9 @@ class DistributedContext {
   void announce_misfit(const std::string& problem) noexcept;
   void connect_store();
   void check_world();
+  // After a WORLD_SIZE mismatch: marks that this rank found it and, on rank 0 (the store goes away
+  // with it), waits a bounded time until every rank that joined has found it too.
+  void wait_for_the_others_to_see_the_mismatch() noexcept;
   void create_process_group(const c10::Device& device);
   // Collective failure -> "rank 1 stopped responding" / "rank 1 failed: ..." (reads the store).
   void run_collective(const std::string& operation, const std::function<c10::intrusive_ptr<c10d::Work>()>& start);

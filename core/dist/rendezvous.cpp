@@ -1,6 +1,8 @@
 // Start-up agreement between ranks through the c10d store (world size, same run config, values
 // rank 0 shares) and the explanation of a failed collective: which rank failed or went silent.
 // Every wait polls with a deadline so a missing or misconfigured rank is an error, never a hang.
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "core/dist/config_diff.hpp"
@@ -69,13 +71,42 @@ void DistributedContext::check_world() {
   store_->set("world/" + std::to_string(rank()), bytes_of(std::to_string(world_size())));
   std::vector<std::string> keys;
   for (int r = 0; r < world_size(); ++r) keys.push_back("world/" + std::to_string(r));
-  wait_for_keys(keys, "to join", [&](const std::string& key) {
-    const std::string theirs = text_of(store_->get(key));
-    if (theirs != std::to_string(world_size()))
-      throw DistributedError("rank " + key.substr(6) + " was started with WORLD_SIZE=" + theirs + " but rank " +
-                             std::to_string(rank()) + " with WORLD_SIZE=" + std::to_string(world_size()) +
-                             ": every rank needs the same WORLD_SIZE");
-  });
+  std::string mismatch;
+  try {
+    wait_for_keys(keys, "to join", [&](const std::string& key) {
+      const std::string theirs = text_of(store_->get(key));
+      if (theirs == std::to_string(world_size())) return;
+      mismatch = "rank " + key.substr(6) + " was started with WORLD_SIZE=" + theirs + " but rank " +
+                 std::to_string(rank()) + " with WORLD_SIZE=" + std::to_string(world_size()) +
+                 ": every rank needs the same WORLD_SIZE";
+      throw DistributedError(mismatch);
+    });
+  } catch (const DistributedError&) {
+    if (!mismatch.empty()) wait_for_the_others_to_see_the_mismatch();
+    throw;
+  }
+}
+
+// Found by scripts/stress-tests (DistE2E.BadInputFailsEveryRankWithinTheTimeout): rank 0 hosts
+// the store, so when it saw the mismatch first and exited at once, a rank still reading lost the
+// store and said only "lost the master" instead of the mismatch it would have found. Now each
+// rank that finds the mismatch marks it, and rank 0 waits (a bounded time) until every rank that
+// joined has found it too, each in its own words.
+void DistributedContext::wait_for_the_others_to_see_the_mismatch() noexcept {
+  try {
+    store_->set("world_checked/" + std::to_string(rank()), bytes_of("1"));
+    if (!is_main()) return;
+    const auto deadline = Clock::now() + std::min<std::chrono::milliseconds>(options_.timeout, std::chrono::seconds(10));
+    while (Clock::now() < deadline) {
+      bool everyone = true;
+      for (int r = 1; r < world_size() && everyone; ++r)
+        everyone = !store_->check({"world/" + std::to_string(r)}) || store_->check({"world_checked/" + std::to_string(r)});
+      if (everyone) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (const std::exception&) {
+    // The store is gone already: nobody left to tell.
+  }
 }
 
 void DistributedContext::check_same(const std::string& key, const nlohmann::json& value) {

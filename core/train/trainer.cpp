@@ -322,6 +322,56 @@ PrecisionResolution resolve_auto_precision(TrainConfig& config, const at::Device
 
 }  // namespace
 
+namespace {
+
+// Examples per second over the last 20 steps.
+class Throughput {
+ public:
+  double add(int64_t examples) {
+    seen_ += examples;
+    const auto now = Clock::now();
+    recent_.emplace_back(now, seen_);
+    while (recent_.size() > 20) recent_.pop_front();
+    const double window = std::chrono::duration<double>(now - recent_.front().first).count();
+    return window > 0 ? static_cast<double>(seen_ - recent_.front().second) / window : 0;
+  }
+
+ private:
+  int64_t seen_ = 0;
+  std::deque<std::pair<Clock::time_point, int64_t>> recent_;  // (time, examples seen)
+};
+
+// The log's "training <objective> on <dataset> (...)" line, after the dataset's own notes
+// (lenient-load skips, regime reports).
+void announce_training(TrainingSession& session, const TrainConfig& config, dist::DistributedContext* distributed) {
+  for (const auto& note : session.dataset.notes) session.message(note);
+  session.message("training " + config.objective.name + " on " + session.dataset.name + " (" +
+                  std::to_string(session.dataset.train_queries.size()) + " training queries, " +
+                  std::to_string(session.dataset.num_passages()) + " passages) on " + session.encoder->device().str() +
+                  (distributed ? " x " + std::to_string(distributed->world_size()) + " processes (" +
+                                     distributed->backend() + ")"
+                               : std::string()));
+}
+
+// After a step: probes, dev evaluation and checkpoint when they are due. True when a checkpoint
+// is due at this step (written by the process that writes).
+bool probe_evaluate_checkpoint(TrainingSession& session, const TrainConfig& config, int64_t step, ScalarWriter& writer) {
+  const bool last = step + 1 == config.steps;
+  if (session.writes && config.probe.every > 0 && (step % config.probe.every == 0 || last))
+    session.store.append_probe_rows(session.run_id,
+                                    run_probes(session.probes, *session.encoder, session.dataset, config.objective, step,
+                                               writer, effective_precision(config.optimizer)));
+  if (session.writes &&
+      ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end)))
+    record_evaluation(session, step, writer);
+  const bool checkpoint =
+      (config.checkpoint.every > 0 && (step + 1) % config.checkpoint.every == 0) || (last && config.checkpoint.at_end);
+  if (checkpoint && session.writes) write_checkpoint(session, step, writer, last);
+  return checkpoint;
+}
+
+}  // namespace
+
 TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int64_t run_id, const TrainHooks& hooks,
                        dist::DistributedContext* distributed) {
   check_world_size(requested, run_id, distributed);
@@ -340,16 +390,10 @@ TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int
     distributed->check_same("run " + std::to_string(run_id) + " config",
                             {{"config", to_json(config)}, {"first_step", first_step}});
   if (session.writes) store.heartbeat(run_id);
-  for (const auto& note : session.dataset.notes) session.message(note);  // lenient-load skips, regime reports
-  session.message("training " + config.objective.name + " on " + session.dataset.name + " (" +
-                  std::to_string(session.dataset.train_queries.size()) + " training queries, " +
-                  std::to_string(session.dataset.num_passages()) + " passages) on " + session.encoder->device().str() +
-                  (distributed ? " x " + std::to_string(distributed->world_size()) + " processes (" +
-                                     distributed->backend() + ")"
-                               : std::string()));
+  announce_training(session, config, distributed);
   ScalarWriter writer(store, run_id, config.flush_every, session.writes);
-  std::deque<std::pair<Clock::time_point, int64_t>> recent;  // (time, examples) for throughput
-  int64_t examples_seen = 0, last_checkpoint_step = first_step - 1;
+  Throughput throughput_window;
+  int64_t last_checkpoint_step = first_step - 1;
   outcome.steps_done = first_step;
 
   for (int64_t step = first_step; step < config.steps; ++step) {
@@ -366,12 +410,7 @@ TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int
     StepResult result = run_train_step(session, step, lr, writer);
     apply_nonfinite_policy(session, result, step, writer);
 
-    examples_seen += result.examples;
-    auto now = Clock::now();
-    recent.emplace_back(now, examples_seen);
-    while (recent.size() > 20) recent.pop_front();
-    double window = std::chrono::duration<double>(now - recent.front().first).count();
-    double throughput = window > 0 ? static_cast<double>(examples_seen - recent.front().second) / window : 0;
+    const double throughput = throughput_window.add(result.examples);
 
     if (std::isfinite(result.loss)) writer.add("loss", step, result.loss);
     writer.add("lr", step, lr);
@@ -382,16 +421,7 @@ TrainOutcome train_run(const TrainConfig& requested, store::RunStore& store, int
                  static_cast<double>(session.builder->usage().used()) / static_cast<double>(session.training_positives));
 
     const bool last = step + 1 == config.steps;
-    if (session.writes && config.probe.every > 0 && (step % config.probe.every == 0 || last))
-      store.append_probe_rows(run_id, run_probes(session.probes, *session.encoder, session.dataset, config.objective,
-                                                 step, writer, effective_precision(config.optimizer)));
-    if (session.writes &&
-        ((config.eval.every > 0 && step > 0 && step % config.eval.every == 0) || (last && config.eval.at_end)))
-      record_evaluation(session, step, writer);
-    if ((config.checkpoint.every > 0 && (step + 1) % config.checkpoint.every == 0) || (last && config.checkpoint.at_end)) {
-      if (session.writes) write_checkpoint(session, step, writer, last);
-      last_checkpoint_step = step;
-    }
+    if (probe_evaluate_checkpoint(session, config, step, writer)) last_checkpoint_step = step;
     writer.end_step(step);
 
     outcome.steps_done = step + 1;

@@ -5,16 +5,9 @@
 
 namespace multipos::ui {
 
-DatasetChecker::DatasetChecker(CheckFunction check) : check_(std::move(check)), thread_([this] { run(); }) {}
+DatasetChecker::DatasetChecker(CheckFunction check) : check_(std::move(check)) {}
 
-DatasetChecker::~DatasetChecker() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+DatasetChecker::~DatasetChecker() = default;
 
 const DatasetCheckAnswer* DatasetChecker::get(const std::string& spec) {
   {
@@ -24,32 +17,20 @@ const DatasetCheckAnswer* DatasetChecker::get(const std::string& spec) {
   if (answer_ && answer_->spec == spec) return &*answer_;
   if (requested_ != spec) {
     requested_ = spec;
-    {
+    worker_.post([this, spec] {  // replaces a spec not started yet
+      DatasetCheckAnswer answer;
+      answer.spec = spec;
+      try {
+        answer.message = check_(spec);
+        answer.ok = true;
+      } catch (const std::exception& error) {
+        answer.message = error.what();
+      }
       std::lock_guard<std::mutex> lock(mutex_);
-      pending_ = spec;  // replaces a spec not started yet
-    }
-    wake_.notify_all();
+      inbox_ = std::move(answer);
+    });
   }
   return nullptr;
-}
-
-void DatasetChecker::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || pending_.has_value(); });
-    if (stop_) return;
-    DatasetCheckAnswer answer;
-    answer.spec = std::exchange(pending_, std::nullopt).value();
-    lock.unlock();
-    try {
-      answer.message = check_(answer.spec);
-      answer.ok = true;
-    } catch (const std::exception& error) {
-      answer.message = error.what();
-    }
-    lock.lock();
-    inbox_ = std::move(answer);
-  }
 }
 
 }  // namespace multipos::ui

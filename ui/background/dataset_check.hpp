@@ -1,16 +1,16 @@
 // The launch form's dataset check off the UI thread: the app's RunFactory::check_dataset (which
-// loads the data; the studio links no loader) runs on a worker thread for the newest spec asked
+// loads the data; the studio links no loader) runs on a BackgroundWorker for the newest spec asked
 // for. Specs asked for while one is checked replace each other: only the newest is checked next.
-// Thread-safety: public methods are for the UI thread; the worker shares only the pending spec
-// and the answer (under mutex_).
+// Thread-safety: public methods are for the UI thread; the worker's jobs share only the answer
+// (under mutex_).
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+
+#include "ui/background/background_worker.hpp"
 
 namespace multipos::ui {
 
@@ -32,19 +32,14 @@ class DatasetChecker {
   const DatasetCheckAnswer* get(const std::string& spec);
 
  private:
-  void run();
-
   const CheckFunction check_;
   // UI thread only.
   std::optional<DatasetCheckAnswer> answer_;  // the newest answer taken from the worker
   std::string requested_;                     // the spec last queued
-  // Shared with the worker, guarded by mutex_.
+  // Shared with the worker's jobs, guarded by mutex_.
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::optional<std::string> pending_;
   std::optional<DatasetCheckAnswer> inbox_;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  BackgroundWorker worker_{{BackgroundWorker::Order::latest_only, {}, nullptr, nullptr}};  // last
 };
 
 }  // namespace multipos::ui

@@ -75,16 +75,10 @@ std::string store_texts_command(const std::string& db_path, int64_t run_id) {
   return "multipos data store-texts --db \"" + db_path + "\" --run " + std::to_string(run_id);
 }
 
-RunDatasetCache::RunDatasetCache(std::string db_path) : db_path_(std::move(db_path)), thread_([this] { run(); }) {}
+RunDatasetCache::RunDatasetCache(std::string db_path)
+    : db_path_(std::move(db_path)), worker_({db_path_, StoreWorker::Order::oldest_first, {}, nullptr, nullptr}) {}
 
-RunDatasetCache::~RunDatasetCache() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+RunDatasetCache::~RunDatasetCache() = default;
 
 void RunDatasetCache::sync() {
   std::vector<std::shared_ptr<const RunDataset>> answers;
@@ -101,11 +95,17 @@ void RunDatasetCache::sync() {
 
 void RunDatasetCache::enqueue(int64_t run_id) {
   in_flight_[run_id] = true;
-  {
+  auto deliver = [this](std::shared_ptr<const RunDataset> entry) {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(run_id);
-  }
-  wake_.notify_all();
+    inbox_.push_back(std::move(entry));
+  };
+  worker_.post([run_id, deliver](store::RunStore& store) { deliver(read_run_dataset(store, run_id)); },
+               [run_id, deliver](const StoreFailure& failure) {
+                 auto failed = std::make_shared<RunDataset>();
+                 failed->run_id = run_id;
+                 failed->error = failure.message;
+                 deliver(std::move(failed));
+               });
 }
 
 const RunDataset* RunDatasetCache::get(int64_t run_id) {
@@ -117,36 +117,6 @@ const RunDataset* RunDatasetCache::get(int64_t run_id) {
 
 void RunDatasetCache::refresh(int64_t run_id) {
   if (!in_flight_.count(run_id)) enqueue(run_id);
-}
-
-void RunDatasetCache::run() {
-  std::unique_ptr<store::RunStore> store;
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (stop_) break;
-    const int64_t run_id = queue_.front();
-    queue_.pop_front();
-    lock.unlock();
-    std::shared_ptr<const RunDataset> entry;
-    try {
-      if (!store) {
-        if (!std::filesystem::exists(db_path_)) throw store::StoreError("no run store at " + db_path_);
-        store = std::make_unique<store::RunStore>(db_path_, store::RunStore::Mode::read_only);
-      }
-      entry = read_run_dataset(*store, run_id);
-    } catch (const std::exception& error) {
-      store.reset();  // reopen on the next request (the file may appear or unlock)
-      auto failed = std::make_shared<RunDataset>();
-      failed->run_id = run_id;
-      failed->error = error.what();
-      entry = std::move(failed);
-    }
-    lock.lock();
-    inbox_.push_back(std::move(entry));
-  }
-  lock.unlock();
-  store.reset();  // close SQLite on the thread that used it
 }
 
 }  // namespace multipos::ui

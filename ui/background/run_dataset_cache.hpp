@@ -1,8 +1,8 @@
 // What the studio shows of runs' datasets, read from the run store (never from the dataset's
 // files, which may be gone): the statistics the worker stored when the run started, the probe
 // queries' texts and judgments (as the run trained: label regime and noise applied) and the texts
-// of probe and retrieved passages. A worker thread with its own read-only RunStore reads one run
-// per request, so the UI thread never waits on SQLite; the UI asks with a run id and gets nullptr
+// of probe and retrieved passages. A StoreWorker (its own thread and read-only RunStore) reads one
+// run per request, so the UI thread never waits on SQLite; the UI asks with a run id and gets nullptr
 // until the answer has arrived. A run still training adds rows (texts of newly retrieved
 // passages, or everything once it starts): refresh() reads it again, the old entry staying
 // visible meanwhile.
@@ -11,20 +11,18 @@
 // stay valid until the next sync().
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/store/dataset_record.hpp"
 #include "core/store/run_store.hpp"
+#include "ui/background/store_worker.hpp"
 
 namespace multipos::ui {
 
@@ -80,19 +78,15 @@ class RunDatasetCache {
 
  private:
   void enqueue(int64_t run_id);
-  void run();
 
   const std::string db_path_;
   // UI thread only.
   std::map<int64_t, std::shared_ptr<const RunDataset>> read_;
   std::map<int64_t, bool> in_flight_;
-  // Shared with the worker, guarded by mutex_.
+  // Shared with the worker's jobs, guarded by mutex_.
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<int64_t> queue_;
   std::vector<std::shared_ptr<const RunDataset>> inbox_;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  StoreWorker worker_;  // last: its jobs use the inbox
 };
 
 }  // namespace multipos::ui

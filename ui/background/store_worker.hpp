@@ -1,24 +1,18 @@
-// The studio's one background-worker type: a thread that owns a read-only RunStore of one
-// database and runs jobs against it, so the UI thread never waits on SQLite. The store is opened
-// when a job first needs it, reopened after any failure (a locked, missing or replaced file) and
-// closed on the worker thread. Jobs come from a queue (oldest first, newest first, or only the
-// newest waiting one) and, for pollers, from a period. The store poller and every cache (probes,
-// compare, dataset texts) are one of these plus their own inbox.
-// Thread-safety: post/poke from any thread; a job runs on the worker with the store it gets. An
-// owner must declare its StoreWorker after every member its jobs touch (it is destroyed first:
-// the destructor stops and joins the thread before those members go).
+// A BackgroundWorker with a read-only RunStore of one database under it: the store poller and
+// every cache of the store (probes, compare, run datasets) are one of these plus their own inbox.
+// The store is opened when a job first needs it, reopened after any failure (a locked, missing or
+// replaced file) and closed on the worker thread. An owner declares its StoreWorker after every
+// member its jobs touch (see BackgroundWorker).
+// Thread-safety: post/poke from any thread; a job runs on the worker with the store it gets.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/store/run_store.hpp"
+#include "ui/background/background_worker.hpp"
 
 namespace multipos::ui {
 
@@ -30,11 +24,7 @@ struct StoreFailure {
 
 class StoreWorker {
  public:
-  enum class Order {
-    oldest_first,  // every job, in order
-    newest_first,  // every job, the latest posted first (a slider being dragged)
-    latest_only,   // a new job replaces one still waiting (a query whose answer is outdated)
-  };
+  using Order = BackgroundWorker::Order;
   using Work = std::function<void(store::RunStore&)>;
   using Fail = std::function<void(const StoreFailure&)>;
 
@@ -48,7 +38,6 @@ class StoreWorker {
   };
 
   explicit StoreWorker(Options options);
-  ~StoreWorker();  // stops and joins; the job in progress finishes first
   StoreWorker(const StoreWorker&) = delete;
   StoreWorker& operator=(const StoreWorker&) = delete;
 
@@ -56,29 +45,20 @@ class StoreWorker {
   // throws; the store is then reopened for the next job.
   void post(Work work, Fail fail);
   // Runs the periodic job now instead of at the next period.
-  void poke();
+  void poke() { worker_.poke(); }
   // Jobs waiting (not the one running).
-  std::size_t waiting() const;
+  std::size_t waiting() const { return worker_.waiting(); }
   // The owner is being destroyed: a long job may end early.
-  bool stopping() const;
+  bool stopping() const { return worker_.stopping(); }
   const std::string& db_path() const { return options_.db_path; }
 
  private:
-  struct Job {
-    Work work;
-    Fail fail;
-  };
-  void run();
   void execute(const Work& work, const Fail& fail);
+  BackgroundWorker::Options worker_options();
 
   const Options options_;
   std::unique_ptr<store::RunStore> store_;  // worker thread only
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool poked_ = false;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once every member above exists
+  BackgroundWorker worker_;                 // last: its jobs use the store
 };
 
 }  // namespace multipos::ui

@@ -385,6 +385,23 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     per_run.push_back(rows);
   }
   table_ = build_inspector_table(per_run);
+  gather_retrieved(run_ids);
+  draw_query_header(run_ids, index_error, loading);
+  if (!run_ids.empty() && !query_.empty()) {
+    // The probe table above, the retrieved lists below (a third of the height when present).
+    const float available = ImGui::GetContentRegionAvail().y;
+    const float retrieved_height = std::max(ImGui::GetFrameHeight() * 3, available * 0.33f);
+    ImGui::BeginChild("##probe_table", ImVec2(0, available - retrieved_height - ImGui::GetStyle().ItemSpacing.y), false);
+    draw_table(columns);
+    ImGui::EndChild();
+    ImGui::BeginChild("##retrieved_lists", ImVec2(0, 0), false);
+    draw_retrieved(columns);
+    ImGui::EndChild();
+  }
+  ImGui::EndChild();
+}
+
+void QueryInspectorPanel::gather_retrieved(const std::vector<int64_t>& run_ids) {
   retrieved_shown_.assign(run_ids.size(), {});
   retrieved_steps_shown_.assign(run_ids.size(), -1);
   for (std::size_t r = 0; r < run_ids.size(); ++r) {
@@ -396,7 +413,10 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     retrieved_steps_shown_[r] = step;
     if (const auto* rows = cache_.retrieved(run_ids[r], step, query_)) retrieved_shown_[r] = *rows;
   }
+}
 
+void QueryInspectorPanel::draw_query_header(const std::vector<int64_t>& run_ids, const std::string& index_error,
+                                            bool loading) {
   ImGui::AlignTextToFramePadding();
   if (run_ids.empty()) {
     ImGui::TextDisabled("Select runs in the table to inspect their probe queries.");
@@ -417,18 +437,6 @@ void QueryInspectorPanel::draw(const RunViewModel& model, const RunSelection& se
     else ImGui::TextDisabled(datasets_ && datasets_->loading() ? "reading the stored texts..." : "(no text)");
     ImGui::PopTextWrapPos();
   }
-  if (!run_ids.empty() && !query_.empty()) {
-    // The probe table above, the retrieved lists below (a third of the height when present).
-    const float available = ImGui::GetContentRegionAvail().y;
-    const float retrieved_height = std::max(ImGui::GetFrameHeight() * 3, available * 0.33f);
-    ImGui::BeginChild("##probe_table", ImVec2(0, available - retrieved_height - ImGui::GetStyle().ItemSpacing.y), false);
-    draw_table(columns);
-    ImGui::EndChild();
-    ImGui::BeginChild("##retrieved_lists", ImVec2(0, 0), false);
-    draw_retrieved(columns);
-    ImGui::EndChild();
-  }
-  ImGui::EndChild();
 }
 
 }  // namespace multipos::ui

@@ -57,6 +57,10 @@ class QueryInspectorPanel {
   void keep_indexes_fresh(const RunViewModel& model, const std::vector<int64_t>& run_ids);
   const RunDataset* find_dataset(const std::vector<int64_t>& run_ids);
   void draw_retrieved(const std::vector<RunColumn>& columns);
+  // The retrieved list of each run at the latest dev evaluation at or before the shown step.
+  void gather_retrieved(const std::vector<int64_t>& run_ids);
+  // The query's id, passage count and text, or why there is none.
+  void draw_query_header(const std::vector<int64_t>& run_ids, const std::string& index_error, bool loading);
   void draw_retrieved_row(const store::RetrievedRow& row);
 
   ProbeCache cache_;
