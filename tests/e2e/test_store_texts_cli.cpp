@@ -16,6 +16,7 @@
 #include "core/store/run_store.hpp"
 #include "tests/support/beir_files.hpp"
 #include "tests/support/run_binary.hpp"
+#include "tests/support/store_sql.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunDatasetRecord;
@@ -25,17 +26,10 @@ using multipos::testing::kQuickPreset;
 using multipos::testing::Result;
 using multipos::testing::run;
 using multipos::testing::TempDir;
+using multipos::testing::exec_sql;
 
 namespace {
 
-void exec_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
 
 void expect_same(const RunDatasetRecord& a, const RunDatasetRecord& b) {
   EXPECT_EQ(a.stats_json, b.stats_json);

@@ -12,33 +12,15 @@
 
 #include "core/store/run_store.hpp"
 #include "core/store/schema.hpp"
+#include "tests/support/store_sql.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunStatus;
 using multipos::store::RunStore;
 using multipos::store::StoreError;
 using multipos::testing::TempDir;
-
-namespace {
-
-int64_t add_run(RunStore& store, const std::string& name) {
-  multipos::store::NewRun run;
-  run.name = run.objective = name;
-  run.dataset = "synthetic";
-  run.config_json = "{}";
-  return store.create_run(run);
-}
-
-void exec_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
-
-}  // namespace
+using multipos::testing::add_run;
+using multipos::testing::exec_sql;
 
 TEST(RunStoreResume, RetrievedRowsRoundTripByStepAndQuery) {
   TempDir dir;

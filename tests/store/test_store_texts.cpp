@@ -10,44 +10,19 @@
 #include "core/store/dataset_record.hpp"
 #include "core/store/run_store.hpp"
 #include "core/store/schema.hpp"
+#include "tests/support/store_sql.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using multipos::store::RunDatasetRecord;
 using multipos::store::RunStore;
 using multipos::testing::TempDir;
+using multipos::testing::add_run;
+using multipos::testing::exec_sql;
+using multipos::testing::sql_count;
 namespace store = multipos::store;
 
 namespace {
 
-int64_t add_run(RunStore& db, const std::string& name) {
-  store::NewRun run;
-  run.name = run.objective = name;
-  run.dataset = "synthetic";
-  run.config_json = "{}";
-  return db.create_run(run);
-}
-
-void exec_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
-
-int64_t count(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* statement = nullptr;
-  int64_t value = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-      sqlite3_step(statement) == SQLITE_ROW)
-    value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
-}
 
 store::DatasetStats sample_stats() {
   store::DatasetStats stats;
@@ -154,7 +129,7 @@ TEST(StoreTexts, DeleteRunOrphansAndRepairCoverTheNewTables) {
   for (int64_t id : {deleted, orphaned, kept}) db.record_dataset(id, sample_record());
   db.delete_run(deleted);
   for (const char* table : {"dataset_stats", "dataset_texts", "judgments"})
-    EXPECT_EQ(count(path, std::string("SELECT COUNT(*) FROM ") + table + " WHERE run_id = " + std::to_string(deleted)),
+    EXPECT_EQ(sql_count(path, std::string("SELECT COUNT(*) FROM ") + table + " WHERE run_id = " + std::to_string(deleted)),
               0)
         << table;
   // Another program deletes a run without foreign keys on: its rows are left behind.
@@ -201,7 +176,7 @@ TEST(StoreTexts, UpgradesAVersion3StoreKeepingItsRows) {
   EXPECT_EQ(db.retrieved(1, 10, "q1").size(), 1u);
   EXPECT_TRUE(db.dataset_record(1).empty()) << "an old run has no record until `data store-texts`";
   for (const char* table : {"dataset_stats", "dataset_texts", "judgments"})
-    EXPECT_EQ(count(path, std::string("SELECT COUNT(*) FROM ") + table), 0) << table << " exists, empty";
+    EXPECT_EQ(sql_count(path, std::string("SELECT COUNT(*) FROM ") + table), 0) << table << " exists, empty";
   db.record_dataset(1, sample_record());
   EXPECT_TRUE(db.has_dataset_stats(1));
   EXPECT_EQ(db.integrity_check(), "ok");
