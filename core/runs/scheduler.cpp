@@ -122,7 +122,6 @@ std::vector<ReapedRun> reap_dead_runs(store::RunStore& store, WorkerControl& con
 
 Scheduler::Scheduler(WorkerControl& control, SchedulerOptions options) : control_(control), options_(options) {
   set_max_concurrent(options.max_concurrent);
-  if (!options_.gpus) options_.gpus = host_gpus();
 }
 
 void Scheduler::set_max_concurrent(int max_concurrent) { options_.max_concurrent = std::max(1, max_concurrent); }
@@ -134,6 +133,9 @@ TickReport Scheduler::tick(store::RunStore& store, double now) {
   // Each claimed run gets free GPUs of the pool (its world size of them) in the claim's own
   // transaction; a run that can never get them here fails with the reason.
   std::string impossible, visible;
+  // Asked at the first tick, not at construction: a RunService that only stops, cancels or
+  // reorders (`multipos stop`, the studio's buttons) never runs nvidia-smi.
+  if (!options_.gpus) options_.gpus = host_gpus();
   const std::vector<HostGpu>& pool = *options_.gpus;
   auto choose = [&](const std::string& config_json, const std::vector<std::string>& held) -> std::optional<std::string> {
     impossible.clear();

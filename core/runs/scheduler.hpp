@@ -27,7 +27,7 @@ constexpr double kDefaultHeartbeatTimeoutSeconds = 60;
 struct SchedulerOptions {
   int max_concurrent = 1;  // running runs of this host at once (see default_max_concurrent)
   double heartbeat_timeout_seconds = kDefaultHeartbeatTimeoutSeconds;
-  // The GPUs to hand out (CUDA_VISIBLE_DEVICES per worker); nullopt: host_gpus() at construction.
+  // The GPUs to hand out (CUDA_VISIBLE_DEVICES per worker); nullopt: host_gpus() at the first tick.
   std::optional<std::vector<HostGpu>> gpus;
 };
 
